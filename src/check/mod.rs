@@ -1,0 +1,239 @@
+//! Rules that look across values or across tenants: LimitRange order, quota limits against
+//! requests, namespace collisions, PriorityClass conflicts, isolation sections and app
+//! environments.
+//!
+//! Reads the resolved model and reports; it never changes it.
+
+use crate::diagnostics::{Diagnostic, Diagnostics, Label, codes};
+use crate::model::{Isolation, LimitBounds, Quantity, ResourceUnit};
+use crate::resolve::{Profile, Resolved};
+use crate::validate::spec::escape;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Runs every check over the resolved platform.
+///
+/// Reports E0401 and E0403–E0407.
+pub fn check(resolved: &Resolved, diags: &mut Diagnostics) {
+    let mut profiles: Vec<&Arc<Profile>> = resolved.tiers.values().collect();
+    for tenant in &resolved.tenants {
+        if !resolved
+            .tiers
+            .values()
+            .any(|p| Arc::ptr_eq(p, &tenant.profile))
+        {
+            profiles.push(&tenant.profile);
+        }
+    }
+    for profile in profiles {
+        check_limits(profile, diags);
+        check_quota(profile, diags);
+        check_isolation(profile, diags);
+    }
+    check_namespaces(resolved, diags);
+    check_priority_classes(resolved, diags);
+    check_apps(resolved, diags);
+}
+
+fn check_limits(profile: &Profile, diags: &mut Diagnostics) {
+    let limits = &profile.spec.limits;
+    for (part, bounds) in [
+        ("container", &limits.container),
+        ("pod", &limits.pod),
+        ("persistentVolumeClaim", &limits.persistent_volume_claim),
+    ] {
+        check_order(profile, part, bounds, diags);
+    }
+}
+
+/// min ≤ defaultRequest ≤ default ≤ max, for every resource that has two of them.
+fn check_order(profile: &Profile, part: &str, bounds: &LimitBounds, diags: &mut Diagnostics) {
+    let order = [
+        ("min", &bounds.min),
+        ("defaultRequest", &bounds.default_request),
+        ("default", &bounds.default),
+        ("max", &bounds.max),
+    ];
+    let mut resources: Vec<&String> = order.iter().flat_map(|(_, m)| m.keys()).collect();
+    resources.sort();
+    resources.dedup();
+    for resource in resources {
+        let present: Vec<(&str, Quantity)> = order
+            .iter()
+            .filter_map(|(field, map)| Some((*field, Quantity::parse(&map.get(resource)?.0).ok()?)))
+            .collect();
+        for (i, (low_field, low)) in present.iter().enumerate() {
+            if let Some((high_field, high)) = present[i + 1..].iter().find(|(_, high)| low > high) {
+                let unit = ResourceUnit::of(resource);
+                let at = |f: &str| format!("/limits/{part}/{f}/{}", escape(resource));
+                let (high_file, high_at) = profile.origin(&at(high_field));
+                diags.push(
+                    Diagnostic::new(
+                        codes::LIMIT_ORDER,
+                        format!("{part} `{low_field}` of `{resource}` is above its `{high_field}`"),
+                    )
+                    .at(profile.label(
+                        &at(low_field),
+                        format!("{} is more than {}", low.format(unit), high.format(unit)),
+                    ))
+                    .note(
+                        format!("`{high_field}` is set here"),
+                        Some(Label::value(&high_file, high_at, "")),
+                    )
+                    .help("keep min ≤ defaultRequest ≤ default ≤ max"),
+                );
+                break;
+            }
+        }
+    }
+}
+
+fn check_quota(profile: &Profile, diags: &mut Diagnostics) {
+    for (key, limit) in &profile.quota {
+        let Some(resource) = key.strip_prefix("limits.") else {
+            continue;
+        };
+        let request_key = format!("requests.{resource}");
+        let request = profile
+            .quota
+            .get(&request_key)
+            .or_else(|| profile.quota.get(resource));
+        if let Some(request) = request.filter(|r| *r > limit) {
+            let unit = ResourceUnit::of(key);
+            let (file, at) = profile.origin(&format!("/quota/{}", escape(&request_key)));
+            diags.push(
+                Diagnostic::new(
+                    codes::QUOTA_LIMIT_BELOW_REQUEST,
+                    format!("quota `{key}` is below `{request_key}`"),
+                )
+                .at(profile.label(
+                    &format!("/quota/{}", escape(key)),
+                    format!(
+                        "{} is less than {}",
+                        limit.format(unit),
+                        request.format(unit)
+                    ),
+                ))
+                .note(
+                    format!("`{request_key}` is set here"),
+                    Some(Label::value(&file, at, "")),
+                )
+                .help("no pod could use the requests it is granted; raise the limit"),
+            );
+        }
+    }
+}
+
+fn check_isolation(profile: &Profile, diags: &mut Diagnostics) {
+    let spec = &profile.spec;
+    let missing = match spec.isolation {
+        Isolation::NodePool if spec.node_pool.is_none() => Some("nodePool"),
+        Isolation::Cluster if spec.cluster.is_none() => Some("cluster"),
+        _ => None,
+    };
+    if let Some(section) = missing {
+        diags.push(
+            Diagnostic::new(
+                codes::ISOLATION_CONFIG_MISSING,
+                format!("isolation `{section}` needs a `{section}` section"),
+            )
+            .at(profile.label("/isolation", format!("no `{section}` section in the tier")))
+            .help(format!("add `{section}:` to the tier's spec")),
+        );
+    }
+}
+
+fn check_namespaces(resolved: &Resolved, diags: &mut Diagnostics) {
+    let mut owners: BTreeMap<&str, &str> = BTreeMap::new();
+    for tenant in &resolved.tenants {
+        for env in &tenant.environments {
+            if let Some(first) = owners.insert(&env.namespace, &tenant.file) {
+                owners.insert(&env.namespace, first);
+                diags.push(
+                    Diagnostic::new(
+                        codes::NAMESPACE_COLLISION,
+                        format!("namespace `{}` belongs to two tenants", env.namespace),
+                    )
+                    .at(Label::value(
+                        &tenant.file,
+                        "/metadata/name",
+                        "this tenant's namespace",
+                    ))
+                    .note(
+                        "the other tenant",
+                        Some(Label::value(first, "/metadata/name", "")),
+                    )
+                    .help("rename one tenant, or change the platform's naming template"),
+                );
+            }
+        }
+    }
+}
+
+fn check_priority_classes(resolved: &Resolved, diags: &mut Diagnostics) {
+    let mut seen: BTreeMap<&str, (&str, i32)> = BTreeMap::new();
+    for (tier, profile) in &resolved.tiers {
+        let Some(pc) = &profile.spec.priority_class else {
+            continue;
+        };
+        match seen.get(pc.name.as_str()) {
+            Some((first, value)) if *value != pc.value => {
+                let first_profile = &resolved.tiers[*first];
+                let (file, at) = first_profile.origin("/priorityClass/value");
+                diags.push(
+                    Diagnostic::new(
+                        codes::PRIORITY_CLASS_CONFLICT,
+                        format!("PriorityClass `{}` has two values", pc.name),
+                    )
+                    .at(profile.label("/priorityClass/value", format!("{} here", pc.value)))
+                    .note(
+                        format!("tier `{first}` gives it {value}"),
+                        Some(Label::value(&file, at, "")),
+                    )
+                    .help("give each value its own PriorityClass name"),
+                );
+            }
+            Some(_) => {}
+            None => {
+                seen.insert(&pc.name, (tier, pc.value));
+            }
+        }
+    }
+}
+
+fn check_apps(resolved: &Resolved, diags: &mut Diagnostics) {
+    for tenant in &resolved.tenants {
+        let single = tenant.environments.len() == 1 && tenant.environments[0].name.is_none();
+        for (i, app) in tenant.tenant.spec.gitops.apps.iter().enumerate() {
+            let at = format!("/spec/gitops/apps/{i}");
+            match (&app.environment, single) {
+                (None, true) => {}
+                (Some(_), true) => diags.push(
+                    Diagnostic::new(codes::UNKNOWN_APP_ENVIRONMENT, format!("app `{}` names an environment, but the tenant has a single namespace", app.name))
+                        .at(Label::value(&tenant.file, format!("{at}/environment"), "the tier has no environments"))
+                        .help("remove `environment`"),
+                ),
+                (None, false) => diags.push(
+                    Diagnostic::new(codes::UNKNOWN_APP_ENVIRONMENT, format!("app `{}` needs an environment", app.name))
+                        .at(Label::value(&tenant.file, at, "no `environment`"))
+                        .help(format!("the tenant has: {}", env_names(tenant))),
+                ),
+                (Some(env), false) if !tenant.environments.iter().any(|e| e.name.as_deref() == Some(env)) => diags.push(
+                    Diagnostic::new(codes::UNKNOWN_APP_ENVIRONMENT, format!("app `{}` deploys to environment `{env}`, which the tenant does not have", app.name))
+                        .at(Label::value(&tenant.file, format!("{at}/environment"), "not an environment of this tenant"))
+                        .help(format!("the tenant has: {}", env_names(tenant))),
+                ),
+                _ => {}
+            }
+        }
+    }
+}
+
+fn env_names(tenant: &crate::resolve::ResolvedTenant) -> String {
+    tenant
+        .environments
+        .iter()
+        .filter_map(|e| e.name.as_deref())
+        .collect::<Vec<_>>()
+        .join(", ")
+}

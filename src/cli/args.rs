@@ -1,0 +1,86 @@
+//! Every command and flag, with its help text.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Compiles a GitOps repository of tenants and tiers into multi-tenant Kubernetes manifests.
+#[derive(Debug, Parser)]
+#[command(name = "tenantc", version, about, max_term_width = 100)]
+pub struct Args {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check every tenant, tier and platform file; print located diagnostics.
+    Validate(ValidateArgs),
+    /// Render the output tree into `out/` (or check that it is up to date).
+    Render(RenderArgs),
+    /// Write the JSON Schemas of the input kinds (for editors and CI).
+    Schema(SchemaArgs),
+}
+
+/// Where the platform repository is.
+#[derive(Debug, clap::Args)]
+pub struct RepoArgs {
+    /// The platform repository.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub repo: PathBuf,
+    /// How diagnostics are printed.
+    #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
+    pub format: DiagnosticFormat,
+}
+
+/// Arguments of `validate`.
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub repo: RepoArgs,
+}
+
+/// Arguments of `render`.
+#[derive(Debug, clap::Args)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    /// The output directory (default: `out` inside the repository).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Render only this tenant (repeatable); other tenants' files are left as they are.
+    #[arg(long = "tenant", value_name = "NAME")]
+    pub tenants: Vec<String>,
+    /// Write nothing; exit 1 and print the difference when the output is not up to date.
+    #[arg(long)]
+    pub check: bool,
+    /// Worker threads (default: one per core). Output is identical for any value.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: Option<u16>,
+}
+
+/// Arguments of `schema`.
+#[derive(Debug, clap::Args)]
+pub struct SchemaArgs {
+    /// The platform repository.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub repo: PathBuf,
+    /// Where to write the schemas (default: `schemas` inside the repository).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Write nothing; exit 1 when the schemas on disk are stale.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// Diagnostic output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiagnosticFormat {
+    /// Text with source snippets, on stderr.
+    Human,
+    /// A JSON array, on stdout.
+    Json,
+    /// GitHub Actions annotations, on stdout.
+    Github,
+}

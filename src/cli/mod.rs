@@ -1,0 +1,124 @@
+//! The command line: parses arguments, runs a command, prints its product on stdout and
+//! everything else on stderr, and maps the outcome to an exit code (0 success, 1 findings,
+//! 2 usage, I/O or internal error).
+//!
+//! The only module that prints.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod args;
+mod render;
+mod schema;
+mod validate;
+
+pub use args::{Args, Command, DiagnosticFormat};
+
+use crate::diagnostics::{Diagnostics, Format};
+use crate::source::SourceMap;
+use clap::Parser;
+use std::io::Write;
+use std::process::ExitCode;
+
+/// The outcome of a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Exit 0.
+    Success,
+    /// Exit 1: invalid input, stale output under `--check`.
+    Findings,
+    /// Exit 2: usage, I/O or internal error.
+    Failure,
+}
+
+impl From<Outcome> for ExitCode {
+    fn from(o: Outcome) -> Self {
+        ExitCode::from(match o {
+            Outcome::Success => 0,
+            Outcome::Findings => 1,
+            Outcome::Failure => 2,
+        })
+    }
+}
+
+/// Runs tenantc with the process's arguments.
+pub fn run() -> ExitCode {
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let outcome = match args.command {
+        Command::Validate(a) => validate::run(&a),
+        Command::Render(a) => with_jobs(a.jobs, || render::run(&a)),
+        Command::Schema(a) => schema::run(&a),
+    };
+    outcome.into()
+}
+
+fn with_jobs(jobs: Option<u16>, f: impl FnOnce() -> Outcome + Send) -> Outcome {
+    let Some(n) = jobs else { return f() };
+    match rayon::ThreadPoolBuilder::new()
+        .num_threads(n.into())
+        .build()
+    {
+        Ok(pool) => pool.install(f),
+        Err(e) => fail(&format!("cannot start {n} worker threads: {e}")),
+    }
+}
+
+/// Prints an I/O or internal error as one `tenantc:` line and returns exit code 2.
+pub(crate) fn fail(message: &str) -> Outcome {
+    eprintln!("tenantc: {message}");
+    Outcome::Failure
+}
+
+/// Writes to stdout, treating a closed pipe (`tenantc … | head`) as success.
+pub(crate) fn print_stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+/// Prints diagnostics in the chosen format: human text on stderr, machine formats on stdout
+/// when `machine_on_stdout` (the product of `validate`), else on stderr.
+pub(crate) fn report(
+    diags: Diagnostics,
+    sources: &SourceMap,
+    format: DiagnosticFormat,
+    machine_on_stdout: bool,
+) -> bool {
+    let has_errors = diags.has_errors();
+    let (errors, warnings) = diags.counts();
+    let located = diags.finish(sources);
+    let format = match format {
+        DiagnosticFormat::Human => Format::Human,
+        DiagnosticFormat::Json => Format::Json,
+        DiagnosticFormat::Github => Format::Github,
+    };
+    let text = crate::diagnostics::render(&located, sources, format);
+    if format != Format::Human && machine_on_stdout {
+        print_stdout(&text);
+    } else if !text.is_empty() {
+        eprint!("{text}");
+    }
+    if format == Format::Human && (errors > 0 || warnings > 0) {
+        eprintln!(
+            "{}",
+            counts(
+                located.iter().filter(|d| d.is_error()).count(),
+                located.len() - located.iter().filter(|d| d.is_error()).count()
+            )
+        );
+    }
+    has_errors
+}
+
+fn counts(errors: usize, warnings: usize) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "tenantc: {}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    )
+}

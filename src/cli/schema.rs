@@ -1,0 +1,56 @@
+//! `tenantc schema`: writes `schemas/{platform,tier,tenant}.json`.
+
+use super::{Outcome, args::SchemaArgs, fail};
+use crate::validate::Kind;
+
+/// The schema files and their content.
+pub fn schema_files() -> Vec<(&'static str, String)> {
+    [
+        ("platform.json", Kind::Platform),
+        ("tier.json", Kind::Tier),
+        ("tenant.json", Kind::Tenant),
+    ]
+    .into_iter()
+    .map(|(name, kind)| (name, crate::emit::json(&kind.schema())))
+    .collect()
+}
+
+/// Runs `schema`.
+pub fn run(args: &SchemaArgs) -> Outcome {
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| args.repo.join("schemas"));
+    let mut stale = Vec::new();
+    for (name, content) in schema_files() {
+        let path = dir.join(name);
+        if std::fs::read_to_string(&path).ok().as_deref() == Some(content.as_str()) {
+            continue;
+        }
+        stale.push(path.display().to_string());
+        if !args.check {
+            if let Err(e) =
+                std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, &content))
+            {
+                return fail(&format!("cannot write `{}`: {e}", path.display()));
+            }
+        }
+    }
+    match (args.check, stale.is_empty()) {
+        (true, false) => {
+            eprintln!(
+                "tenantc: stale schemas: {}; run `tenantc schema`",
+                stale.join(", ")
+            );
+            Outcome::Findings
+        }
+        _ => {
+            eprintln!(
+                "tenantc: {} schema files {}",
+                stale.len(),
+                if args.check { "stale" } else { "written" }
+            );
+            Outcome::Success
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! `tenantc validate`: checks the repository and prints diagnostics.
+
+use super::{Outcome, args::ValidateArgs, fail, report};
+
+/// Runs `validate`.
+pub fn run(args: &ValidateArgs) -> Outcome {
+    let compiled = match crate::pipeline::compile(&args.repo.repo) {
+        Ok(c) => c,
+        Err(e) => return fail(&format!("cannot read `{}`: {e}", args.repo.repo.display())),
+    };
+    let tenants = compiled.resolved.tenants.len();
+    if report(
+        compiled.diagnostics,
+        &compiled.sources,
+        args.repo.format,
+        true,
+    ) {
+        Outcome::Findings
+    } else {
+        eprintln!("tenantc: {tenants} tenants valid");
+        Outcome::Success
+    }
+}

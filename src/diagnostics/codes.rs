@@ -1,0 +1,223 @@
+//! The table of stable diagnostic codes.
+//!
+//! A code is `E` (error) or `W` (warning) plus four digits; the hundreds give the stage that
+//! reports it (01 load, 02 validate, 03 resolve, 04 check, 05 render, 06 emit). Codes are
+//! product: never renumber or reuse one. `docs/errors.md` lists them with examples.
+
+use std::fmt;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// Blocks rendering; exit code 1.
+    Error,
+    /// Reported, but the render goes ahead.
+    Warning,
+}
+
+/// A stable diagnostic code with its kebab-case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Code {
+    /// The number, such as 213 for `E0213`.
+    pub number: u16,
+    /// A short name for the problem, such as `invalid-quantity`.
+    pub name: &'static str,
+    /// Error or warning.
+    pub severity: Severity,
+}
+
+impl Code {
+    const fn error(number: u16, name: &'static str) -> Self {
+        Self {
+            number,
+            name,
+            severity: Severity::Error,
+        }
+    }
+
+    const fn warning(number: u16, name: &'static str) -> Self {
+        Self {
+            number,
+            name,
+            severity: Severity::Warning,
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let letter = match self.severity {
+            Severity::Error => 'E',
+            Severity::Warning => 'W',
+        };
+        write!(f, "{letter}{:04}", self.number)
+    }
+}
+
+// 01 load
+/// The file is not well-formed YAML.
+pub const YAML_SYNTAX: Code = Code::error(101, "yaml-syntax");
+/// A mapping has the same key twice.
+pub const DUPLICATE_KEY: Code = Code::error(102, "duplicate-key");
+/// The file is larger than 1 MiB.
+pub const FILE_TOO_LARGE: Code = Code::error(103, "file-too-large");
+/// Too many aliases, nodes or nesting levels.
+pub const YAML_TOO_COMPLEX: Code = Code::error(104, "yaml-too-complex");
+/// The file holds no document.
+pub const EMPTY_FILE: Code = Code::error(105, "empty-file");
+/// The file is not UTF-8 text.
+pub const NOT_UTF8: Code = Code::error(106, "not-utf8");
+/// The file holds more than one document.
+pub const MULTIPLE_DOCUMENTS: Code = Code::error(107, "multiple-documents");
+/// The file could not be read.
+pub const UNREADABLE_FILE: Code = Code::error(108, "unreadable-file");
+/// A file in `tenants/` or `tiers/` that is not `.yaml` is ignored.
+pub const IGNORED_FILE: Code = Code::warning(109, "ignored-file");
+/// A symbolic link in the input tree is not followed.
+pub const SYMLINK_IGNORED: Code = Code::warning(110, "symlink-ignored");
+
+// 02 validate
+/// A field the schema does not know (often a typo).
+pub const UNKNOWN_FIELD: Code = Code::error(201, "unknown-field");
+/// A value of the wrong type.
+pub const WRONG_TYPE: Code = Code::error(202, "wrong-type");
+/// A required field is missing.
+pub const MISSING_FIELD: Code = Code::error(203, "missing-field");
+/// A value outside the allowed set or range.
+pub const INVALID_VALUE: Code = Code::error(204, "invalid-value");
+/// A document of the wrong kind for its directory.
+pub const WRONG_KIND: Code = Code::error(205, "wrong-kind");
+/// The file name and `metadata.name` differ.
+pub const NAME_MISMATCH: Code = Code::error(206, "name-mismatch");
+/// A name that is not a DNS-1123 label.
+pub const INVALID_NAME: Code = Code::error(207, "invalid-name");
+/// Two documents of one kind with the same name.
+pub const DUPLICATE_NAME: Code = Code::error(208, "duplicate-name");
+/// A value that is not a Kubernetes quantity.
+pub const INVALID_QUANTITY: Code = Code::error(213, "invalid-quantity");
+/// A label key that Kubernetes would reject.
+pub const INVALID_LABEL_KEY: Code = Code::error(214, "invalid-label-key");
+/// A label value that Kubernetes would reject.
+pub const INVALID_LABEL_VALUE: Code = Code::error(215, "invalid-label-value");
+/// A port that is not `N`, `N/PROTO` or `N-M/PROTO`.
+pub const INVALID_PORT: Code = Code::error(216, "invalid-port");
+/// A value that is not a CIDR.
+pub const INVALID_CIDR: Code = Code::error(217, "invalid-cidr");
+/// Two environments of a tier with one name.
+pub const DUPLICATE_ENVIRONMENT: Code = Code::error(218, "duplicate-environment");
+/// Environment shares add up to more than 1.
+pub const SHARES_EXCEED_ONE: Code = Code::error(219, "shares-exceed-one");
+/// Two traffic rules (or apps) with one name.
+pub const DUPLICATE_RULE: Code = Code::error(220, "duplicate-rule");
+/// A traffic rule that selects no peer.
+pub const EMPTY_PEER: Code = Code::error(221, "empty-peer");
+/// A share with more than 9 decimal places.
+pub const INVALID_SHARE: Code = Code::error(222, "invalid-share");
+/// A template in platform.yaml that does not compile.
+pub const INVALID_TEMPLATE: Code = Code::error(223, "invalid-template");
+/// A tier that opts out of default-deny networking.
+pub const DEFAULT_DENY_DISABLED: Code = Code::warning(224, "default-deny-disabled");
+
+// 03 resolve
+/// A tenant names a tier that does not exist.
+pub const UNKNOWN_TIER: Code = Code::error(301, "unknown-tier");
+/// A tenant selects an environment its tier does not have.
+pub const UNKNOWN_ENVIRONMENT: Code = Code::error(302, "unknown-environment");
+/// The merged spec is invalid (an override left a required field out).
+pub const INVALID_MERGE: Code = Code::error(303, "invalid-merge");
+/// A naming or label template failed for a tenant.
+pub const TEMPLATE_FAILED: Code = Code::error(304, "template-failed");
+/// A rendered namespace name is not a DNS-1123 label.
+pub const INVALID_NAMESPACE: Code = Code::error(305, "invalid-namespace");
+/// A rendered governance label is not a valid label.
+pub const INVALID_GOVERNANCE_LABEL: Code = Code::error(306, "invalid-governance-label");
+/// An environment's share scales a granted resource down to 0.
+pub const SHARE_ROUNDS_TO_ZERO: Code = Code::warning(307, "share-rounds-to-zero");
+
+// 04 check
+/// LimitRange bounds out of order (min ≤ defaultRequest ≤ default ≤ max).
+pub const LIMIT_ORDER: Code = Code::error(401, "limit-order");
+/// Two tenants resolve to the same namespace.
+pub const NAMESPACE_COLLISION: Code = Code::error(403, "namespace-collision");
+/// A quota limit below the matching request.
+pub const QUOTA_LIMIT_BELOW_REQUEST: Code = Code::error(404, "quota-limit-below-request");
+/// Two tiers declare one PriorityClass with different values.
+pub const PRIORITY_CLASS_CONFLICT: Code = Code::error(405, "priority-class-conflict");
+/// A tier's isolation needs a section it lacks.
+pub const ISOLATION_CONFIG_MISSING: Code = Code::error(406, "isolation-config-missing");
+/// A gitops app names an environment the tenant does not have.
+pub const UNKNOWN_APP_ENVIRONMENT: Code = Code::error(407, "unknown-app-environment");
+
+// 05 render
+/// An add-on template failed to render or produced an invalid object.
+pub const ADDON_FAILED: Code = Code::error(501, "addon-failed");
+
+// 06 emit
+/// A file under the output directory that tenantc did not write; it is kept.
+pub const UNOWNED_FILE: Code = Code::warning(601, "unowned-file");
+
+/// Every code, for documentation and tests.
+pub const ALL: &[Code] = &[
+    YAML_SYNTAX,
+    DUPLICATE_KEY,
+    FILE_TOO_LARGE,
+    YAML_TOO_COMPLEX,
+    EMPTY_FILE,
+    NOT_UTF8,
+    MULTIPLE_DOCUMENTS,
+    UNREADABLE_FILE,
+    IGNORED_FILE,
+    SYMLINK_IGNORED,
+    UNKNOWN_FIELD,
+    WRONG_TYPE,
+    MISSING_FIELD,
+    INVALID_VALUE,
+    WRONG_KIND,
+    NAME_MISMATCH,
+    INVALID_NAME,
+    DUPLICATE_NAME,
+    INVALID_QUANTITY,
+    INVALID_LABEL_KEY,
+    INVALID_LABEL_VALUE,
+    INVALID_PORT,
+    INVALID_CIDR,
+    DUPLICATE_ENVIRONMENT,
+    SHARES_EXCEED_ONE,
+    DUPLICATE_RULE,
+    EMPTY_PEER,
+    INVALID_SHARE,
+    INVALID_TEMPLATE,
+    DEFAULT_DENY_DISABLED,
+    UNKNOWN_TIER,
+    UNKNOWN_ENVIRONMENT,
+    INVALID_MERGE,
+    TEMPLATE_FAILED,
+    INVALID_NAMESPACE,
+    INVALID_GOVERNANCE_LABEL,
+    SHARE_ROUNDS_TO_ZERO,
+    LIMIT_ORDER,
+    NAMESPACE_COLLISION,
+    QUOTA_LIMIT_BELOW_REQUEST,
+    PRIORITY_CLASS_CONFLICT,
+    ISOLATION_CONFIG_MISSING,
+    UNKNOWN_APP_ENVIRONMENT,
+    ADDON_FAILED,
+    UNOWNED_FILE,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_names_are_unique() {
+        let mut numbers: Vec<_> = ALL.iter().map(|c| c.number).collect();
+        numbers.sort();
+        numbers.dedup();
+        assert_eq!(numbers.len(), ALL.len());
+        let mut names: Vec<_> = ALL.iter().map(|c| c.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), ALL.len());
+    }
+}

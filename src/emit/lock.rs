@@ -1,0 +1,53 @@
+//! `tenantc.lock.json`: every file tenantc wrote, with its sha256. It is what makes tenantc
+//! the owner of exactly those files.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// The lock file's name inside the output directory.
+pub const LOCK_FILE: &str = "tenantc.lock.json";
+
+/// The lock's content.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lock {
+    /// Always `tenantc`.
+    pub generator: String,
+    /// The lock format's version.
+    pub version: u32,
+    /// Each owned file's path and `sha256:<hex>` digest.
+    pub files: BTreeMap<String, String>,
+}
+
+impl Lock {
+    /// A lock of `files` (path → content).
+    pub fn of<'a>(files: impl IntoIterator<Item = (&'a String, &'a String)>) -> Self {
+        Self {
+            generator: "tenantc".into(),
+            version: 1,
+            files: files
+                .into_iter()
+                .map(|(p, c)| (p.clone(), digest(c.as_bytes())))
+                .collect(),
+        }
+    }
+
+    /// The lock as it is written.
+    pub fn to_text(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+}
+
+/// `sha256:<hex>` of `bytes`.
+pub fn digest(bytes: &[u8]) -> String {
+    let hash = Sha256::digest(bytes);
+    let mut out = String::with_capacity(71);
+    out.push_str("sha256:");
+    for b in hash.iter() {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}

@@ -1,0 +1,342 @@
+//! Writes the output tree: serializes it, compares it with what is on disk, writes only
+//! what changed (temporary file and rename), prunes files it wrote earlier and no longer
+//! produces, and writes the lock last.
+//!
+//! Owns every write under `--out` and the ownership rules of DESIGN.md §5. Decides no
+//! content; `render` did.
+
+mod lock;
+mod serialize;
+
+pub use lock::{LOCK_FILE, Lock, digest};
+pub use serialize::{json, serialize, serialize_file, yaml_stream};
+
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+use walkdir::WalkDir;
+
+/// Suffix of the temporary files a write goes through; leftovers of an interrupted run are
+/// removed by the next one.
+pub const TEMP_SUFFIX: &str = ".tenantc-tmp";
+
+/// A failure to read or write the output directory (exit code 2).
+#[derive(Debug)]
+pub struct EmitError(pub String);
+
+impl fmt::Display for EmitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn io_error(what: &str, path: &Path, e: io::Error) -> EmitError {
+    EmitError(format!("cannot {what} `{}`: {e}", path.display()))
+}
+
+/// Which owned files a render speaks for: all of them, or only some path prefixes (with
+/// `--tenant`, the other tenants' files are neither rewritten nor pruned).
+#[derive(Debug, Clone, Default)]
+pub struct Scope(pub Option<Vec<String>>);
+
+impl Scope {
+    fn covers(&self, path: &str) -> bool {
+        self.0
+            .as_ref()
+            .is_none_or(|prefixes| prefixes.iter().any(|p| path.starts_with(p.as_str())))
+    }
+}
+
+/// How a file changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ChangeKind {
+    /// A new file.
+    Added,
+    /// A file whose content changes.
+    Modified,
+    /// A file tenantc wrote earlier and no longer produces.
+    Removed,
+}
+
+/// One file that differs between the output directory and the render.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileChange {
+    /// The path relative to the output directory.
+    pub path: String,
+    /// Added, modified or removed.
+    pub kind: ChangeKind,
+    /// The content on disk, if any.
+    pub old: Option<String>,
+    /// The rendered content, if any.
+    pub new: Option<String>,
+}
+
+/// What a render would do to the output directory.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The output directory.
+    pub out_dir: PathBuf,
+    /// The files to write or remove, by path.
+    pub changes: Vec<FileChange>,
+    /// How many rendered files are already up to date.
+    pub unchanged: usize,
+    /// Files under the output directory that tenantc does not own; they are kept.
+    pub unowned: Vec<String>,
+    /// Temporary files left by an interrupted run.
+    pub leftovers: Vec<String>,
+    /// The lock after this render.
+    pub lock: Lock,
+    /// Whether the lock on disk differs from `lock`.
+    pub lock_changed: bool,
+}
+
+impl Plan {
+    /// Whether the output directory already matches the render.
+    pub fn is_clean(&self) -> bool {
+        self.changes.is_empty() && !self.lock_changed
+    }
+}
+
+/// What `apply` did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Files written.
+    pub written: usize,
+    /// Files removed.
+    pub removed: usize,
+    /// Files left as they were.
+    pub unchanged: usize,
+}
+
+/// Compares the rendered `files` with the output directory. Reads only.
+///
+/// Refuses an existing, non-empty directory without a lock: tenantc never takes over files
+/// it did not write.
+pub fn plan(
+    out_dir: &Path,
+    files: BTreeMap<String, String>,
+    scope: &Scope,
+) -> Result<Plan, EmitError> {
+    for path in files.keys() {
+        if !is_safe_relative(path) {
+            return Err(EmitError(format!(
+                "internal error: unsafe output path `{path}`"
+            )));
+        }
+    }
+    let (old_lock, on_disk) = read_existing(out_dir)?;
+    let old_files = old_lock
+        .as_ref()
+        .map(|l| l.files.clone())
+        .unwrap_or_default();
+    let compared: Vec<Result<Option<FileChange>, EmitError>> = files
+        .par_iter()
+        .map(|(path, new)| {
+            let full = out_dir.join(path);
+            match std::fs::symlink_metadata(&full) {
+                Ok(m) if m.file_type().is_symlink() => Err(EmitError(format!(
+                    "refusing to write `{}`: it is a symbolic link",
+                    full.display()
+                ))),
+                Ok(m) if m.len() as usize != new.len() => Ok(Some(FileChange {
+                    path: path.clone(),
+                    kind: ChangeKind::Modified,
+                    old: std::fs::read(&full)
+                        .ok()
+                        .map(|b| String::from_utf8_lossy(&b).into_owned()),
+                    new: Some(new.clone()),
+                })),
+                Ok(_) => {
+                    let old = std::fs::read(&full).map_err(|e| io_error("read", &full, e))?;
+                    Ok((old != new.as_bytes()).then(|| FileChange {
+                        path: path.clone(),
+                        kind: ChangeKind::Modified,
+                        old: Some(String::from_utf8_lossy(&old).into_owned()),
+                        new: Some(new.clone()),
+                    }))
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Some(FileChange {
+                    path: path.clone(),
+                    kind: ChangeKind::Added,
+                    old: None,
+                    new: Some(new.clone()),
+                })),
+                Err(e) => Err(io_error("read", &full, e)),
+            }
+        })
+        .collect();
+    let mut changes = Vec::new();
+    for c in compared {
+        changes.extend(c?);
+    }
+    let unchanged = files.len() - changes.len();
+    for path in old_files.keys() {
+        if scope.covers(path) && !files.contains_key(path) && on_disk.contains(path) {
+            let full = out_dir.join(path);
+            changes.push(FileChange {
+                path: path.clone(),
+                kind: ChangeKind::Removed,
+                old: std::fs::read(&full)
+                    .ok()
+                    .map(|b| String::from_utf8_lossy(&b).into_owned()),
+                new: None,
+            });
+        }
+    }
+    changes.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut lock_files: BTreeMap<String, String> = old_files
+        .iter()
+        .filter(|(p, _)| !scope.covers(p))
+        .map(|(p, d)| (p.clone(), d.clone()))
+        .collect();
+    lock_files.extend(files.iter().map(|(p, c)| (p.clone(), digest(c.as_bytes()))));
+    let lock = Lock {
+        files: lock_files,
+        ..Lock::of([])
+    };
+    let lock_changed = old_lock.as_ref() != Some(&lock);
+    let mut unowned = Vec::new();
+    let mut leftovers = Vec::new();
+    for path in &on_disk {
+        if path.ends_with(TEMP_SUFFIX) {
+            leftovers.push(path.clone());
+        } else if path != LOCK_FILE && !old_files.contains_key(path) && !files.contains_key(path) {
+            unowned.push(path.clone());
+        }
+    }
+    Ok(Plan {
+        out_dir: out_dir.to_path_buf(),
+        changes,
+        unchanged,
+        unowned,
+        leftovers,
+        lock,
+        lock_changed,
+    })
+}
+
+fn is_safe_relative(path: &str) -> bool {
+    !path.is_empty()
+        && !path.starts_with('/')
+        && !path.contains('\\')
+        && !path.contains('\0')
+        && path
+            .split('/')
+            .all(|c| !c.is_empty() && c != "." && c != "..")
+}
+
+/// Reads the lock (if any) and lists the files under the output directory.
+fn read_existing(out_dir: &Path) -> Result<(Option<Lock>, BTreeSet<String>), EmitError> {
+    match std::fs::symlink_metadata(out_dir) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((None, BTreeSet::new())),
+        Err(e) => return Err(io_error("read", out_dir, e)),
+        Ok(m) if !m.is_dir() => {
+            return Err(EmitError(format!(
+                "`{}` is not a directory",
+                out_dir.display()
+            )));
+        }
+        Ok(_) => {}
+    }
+    let mut on_disk = BTreeSet::new();
+    for entry in WalkDir::new(out_dir)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
+        let entry =
+            entry.map_err(|e| EmitError(format!("cannot list `{}`: {e}", out_dir.display())))?;
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let relative = entry.path().strip_prefix(out_dir).unwrap_or(entry.path());
+        on_disk.insert(relative.to_string_lossy().replace('\\', "/"));
+    }
+    let lock_path = out_dir.join(LOCK_FILE);
+    let lock = match std::fs::read_to_string(&lock_path) {
+        Ok(text) => Some(serde_json::from_str::<Lock>(&text).map_err(|e| {
+            EmitError(format!(
+                "`{}` is not a tenantc lock: {e}",
+                lock_path.display()
+            ))
+        })?),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io_error("read", &lock_path, e)),
+    };
+    if lock.is_none() && !on_disk.is_empty() {
+        return Err(EmitError(format!(
+            "refusing to write into `{}`: it is not empty and has no {LOCK_FILE}, so tenantc does not own it",
+            out_dir.display()
+        )));
+    }
+    Ok((lock, on_disk))
+}
+
+/// Carries out a plan: writes changed files through a temporary file and a rename, removes
+/// pruned files and emptied directories, removes leftovers, and writes the lock last.
+pub fn apply(plan: &Plan) -> Result<Summary, EmitError> {
+    let mut summary = Summary {
+        unchanged: plan.unchanged,
+        ..Summary::default()
+    };
+    let writes: Vec<&FileChange> = plan.changes.iter().filter(|c| c.new.is_some()).collect();
+    let results: Vec<Result<(), EmitError>> = writes
+        .par_iter()
+        .map(|c| {
+            write_atomic(
+                &plan.out_dir.join(&c.path),
+                c.new.as_deref().unwrap_or_default(),
+            )
+        })
+        .collect();
+    for r in results {
+        r?;
+    }
+    summary.written = writes.len();
+    for change in plan
+        .changes
+        .iter()
+        .filter(|c| c.kind == ChangeKind::Removed)
+    {
+        let full = plan.out_dir.join(&change.path);
+        match std::fs::remove_file(&full) {
+            Ok(()) => summary.removed += 1,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_error("remove", &full, e)),
+        }
+        remove_empty_parents(&plan.out_dir, &full);
+    }
+    for leftover in &plan.leftovers {
+        let _ = std::fs::remove_file(plan.out_dir.join(leftover));
+    }
+    if plan.lock_changed || !plan.changes.is_empty() {
+        write_atomic(&plan.out_dir.join(LOCK_FILE), &plan.lock.to_text())?;
+    }
+    Ok(summary)
+}
+
+fn write_atomic(path: &Path, content: &str) -> Result<(), EmitError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| io_error("create directory", dir, e))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = dir.join(format!(".{name}{TEMP_SUFFIX}"));
+    std::fs::write(&temp, content).map_err(|e| io_error("write", &temp, e))?;
+    std::fs::rename(&temp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&temp);
+        io_error("write", path, e)
+    })
+}
+
+fn remove_empty_parents(root: &Path, file: &Path) {
+    let mut dir = file.parent();
+    while let Some(d) = dir {
+        if d == root || !d.starts_with(root) || std::fs::remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
+}

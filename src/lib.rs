@@ -1,0 +1,30 @@
+//! tenantc compiles a GitOps repository of tenant specs and tier profiles into the manifests
+//! that run a multi-tenant Kubernetes platform.
+//!
+//! # Steps
+//!
+//! 1. [`load`] walks `platform.yaml`, `tiers/` and `tenants/` and reads each file's YAML
+//!    document, with size, alias and depth limits.
+//! 2. [`validate`] checks each document against the JSON Schema derived from [`model`] and
+//!    deserializes it into typed values.
+//! 3. [`resolve`] merges platform defaults, tier and tenant overrides (keeping where every
+//!    value came from) and fans each tenant out into one namespace per environment.
+//! 4. [`check`] applies rules across values and tenants.
+//! 5. [`render`] builds the typed output objects ([`objects`]).
+//! 6. [`emit`] serializes them, writes only what changed and keeps the lock.
+//!
+//! [`pipeline`] runs the stages in order; [`diagnostics`] is the error type they share;
+//! [`cli`] is the only module that prints.
+
+pub mod check;
+pub mod cli;
+pub mod diagnostics;
+pub mod emit;
+pub mod load;
+pub mod model;
+pub mod objects;
+pub mod pipeline;
+pub mod render;
+pub mod resolve;
+pub mod source;
+pub mod validate;

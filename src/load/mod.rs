@@ -1,0 +1,175 @@
+//! Reads a platform repository: finds `platform.yaml`, `tiers/*.yaml` and
+//! `tenants/**/*.yaml`, enforces the size limit and reads each file's single YAML document.
+//!
+//! Owns all filesystem reads of the input; interprets nothing beyond "is this a YAML
+//! document". Files are returned sorted by path, whatever order the filesystem lists them in.
+
+mod walk;
+
+pub use walk::{RepoFiles, find_files};
+
+use crate::diagnostics::{Anchor, Diagnostic, Diagnostics, Label, codes};
+use crate::source::{ParseErrorKind, Position, SourceFile, SourceMap, parse_document};
+use rayon::prelude::*;
+use std::io;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The largest input file accepted.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// One YAML document read from a file.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The file it came from.
+    pub file: Arc<SourceFile>,
+    /// Its content.
+    pub value: serde_json::Value,
+}
+
+/// What `load` read: the documents by role, and every file's text for diagnostics.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// `platform.yaml`, when present and readable.
+    pub platform: Option<Document>,
+    /// `tiers/*.yaml`, sorted by path.
+    pub tiers: Vec<Document>,
+    /// `tenants/**/*.yaml`, sorted by path.
+    pub tenants: Vec<Document>,
+    /// The text of every file read.
+    pub sources: SourceMap,
+}
+
+/// Reads the whole repository at `repo`.
+///
+/// Reports E0101–E0108 for files that cannot be read as one YAML document and leaves them
+/// out; fails only when the repository itself cannot be listed.
+pub fn load(repo: &Path, diags: &mut Diagnostics) -> io::Result<Loaded> {
+    let files = find_files(repo, diags)?;
+    Ok(load_files(repo, &files, diags))
+}
+
+/// Reads the files `find_files` (or a caller choosing a subset) listed.
+pub fn load_files(repo: &Path, files: &RepoFiles, diags: &mut Diagnostics) -> Loaded {
+    let mut loaded = Loaded::default();
+    let read =
+        |paths: &[String]| -> Vec<(Option<Document>, Option<Arc<SourceFile>>, Vec<Diagnostic>)> {
+            paths.par_iter().map(|p| read_document(repo, p)).collect()
+        };
+    let mut collect =
+        |results: Vec<(Option<Document>, Option<Arc<SourceFile>>, Vec<Diagnostic>)>| {
+            let mut docs = Vec::new();
+            for (doc, source, found) in results {
+                diags.extend(found);
+                if let Some(source) = source {
+                    loaded.sources.insert(source);
+                }
+                docs.extend(doc);
+            }
+            docs
+        };
+    let platform: Vec<String> = files.platform.iter().cloned().collect();
+    loaded.platform = collect(read(&platform)).pop();
+    loaded.tiers = collect(read(&files.tiers));
+    loaded.tenants = collect(read(&files.tenants));
+    loaded
+}
+
+/// Reads and parses one file; never fails, reports instead.
+fn read_document(
+    repo: &Path,
+    path: &str,
+) -> (Option<Document>, Option<Arc<SourceFile>>, Vec<Diagnostic>) {
+    let full = repo.join(path);
+    let fail = |code, message: String| {
+        (
+            None,
+            None,
+            vec![Diagnostic::new(code, message).at(Label::file(path, ""))],
+        )
+    };
+    match std::fs::metadata(&full) {
+        Ok(m) if m.len() > MAX_FILE_BYTES => {
+            return fail(
+                codes::FILE_TOO_LARGE,
+                format!(
+                    "the file is {} bytes; the limit is {MAX_FILE_BYTES} (1 MiB)",
+                    m.len()
+                ),
+            );
+        }
+        Ok(_) => {}
+        Err(e) => return fail(codes::UNREADABLE_FILE, format!("cannot read the file: {e}")),
+    }
+    let bytes = match std::fs::read(&full) {
+        Ok(b) => b,
+        Err(e) => return fail(codes::UNREADABLE_FILE, format!("cannot read the file: {e}")),
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let prefix = String::from_utf8_lossy(valid);
+            let line = prefix.matches('\n').count() + 1;
+            let column = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            let d = Diagnostic::new(codes::NOT_UTF8, "the file is not UTF-8 text")
+                .at(Label {
+                    file: path.into(),
+                    anchor: Anchor::Position(Position {
+                        line,
+                        column,
+                        len: 1,
+                    }),
+                    message: format!("invalid byte at offset {}", valid.len()),
+                })
+                .help("save the file as UTF-8");
+            return (None, None, vec![d]);
+        }
+    };
+    let source = Arc::new(SourceFile {
+        path: path.into(),
+        text,
+    });
+    match parse_document(&source.text) {
+        Ok(value) => (
+            Some(Document {
+                file: source.clone(),
+                value,
+            }),
+            Some(source),
+            Vec::new(),
+        ),
+        Err(e) => {
+            let code = match e.kind {
+                ParseErrorKind::Syntax => codes::YAML_SYNTAX,
+                ParseErrorKind::DuplicateKey => codes::DUPLICATE_KEY,
+                ParseErrorKind::Budget => codes::YAML_TOO_COMPLEX,
+                ParseErrorKind::Empty => codes::EMPTY_FILE,
+                ParseErrorKind::MultipleDocuments => codes::MULTIPLE_DOCUMENTS,
+            };
+            let anchor = match e.position {
+                Some((line, column)) => Anchor::Position(Position {
+                    line,
+                    column,
+                    len: 1,
+                }),
+                None => Anchor::File,
+            };
+            let headline = match e.kind {
+                ParseErrorKind::Syntax => "the file is not valid YAML",
+                ParseErrorKind::DuplicateKey => "a mapping has the same key twice",
+                ParseErrorKind::Budget => {
+                    "the YAML is too deeply nested or expands too many aliases"
+                }
+                ParseErrorKind::Empty => "the file is empty",
+                ParseErrorKind::MultipleDocuments => "the file holds more than one YAML document",
+            };
+            let d = Diagnostic::new(code, headline).at(Label {
+                file: path.into(),
+                anchor,
+                message: e.message,
+            });
+            (None, Some(source), vec![d])
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! Finds the input files of a repository, in a fixed order.
+
+use crate::diagnostics::{Diagnostic, Diagnostics, Label, codes};
+use std::io;
+use std::path::Path;
+use walkdir::WalkDir;
+
+/// The input files of a repository, as `/`-separated paths relative to it, sorted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RepoFiles {
+    /// `platform.yaml`, if present.
+    pub platform: Option<String>,
+    /// `tiers/*.yaml`.
+    pub tiers: Vec<String>,
+    /// `tenants/**/*.yaml`.
+    pub tenants: Vec<String>,
+}
+
+/// Lists the input files. Symbolic links are never followed (W0110); `.yml` and `.json`
+/// files are reported as ignored (W0109), other files are skipped silently.
+pub fn find_files(repo: &Path, diags: &mut Diagnostics) -> io::Result<RepoFiles> {
+    if !repo.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("`{}` is not a directory", repo.display()),
+        ));
+    }
+    let platform = repo.join("platform.yaml");
+    let platform = match std::fs::symlink_metadata(&platform) {
+        Ok(m) if m.file_type().is_symlink() => {
+            diags.push(symlink("platform.yaml"));
+            None
+        }
+        Ok(m) if m.is_file() => Some("platform.yaml".to_string()),
+        _ => None,
+    };
+    Ok(RepoFiles {
+        platform,
+        tiers: yaml_files(repo, "tiers", 1, diags)?,
+        tenants: yaml_files(repo, "tenants", 64, diags)?,
+    })
+}
+
+fn symlink(path: &str) -> Diagnostic {
+    Diagnostic::new(codes::SYMLINK_IGNORED, "symbolic link not followed")
+        .at(Label::file(path, ""))
+        .help("replace the link with the file itself")
+}
+
+fn yaml_files(
+    repo: &Path,
+    dir: &str,
+    depth: usize,
+    diags: &mut Diagnostics,
+) -> io::Result<Vec<String>> {
+    let root = repo.join(dir);
+    if !root.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut found = Vec::new();
+    let walker = WalkDir::new(&root)
+        .follow_links(false)
+        .max_depth(depth)
+        .sort_by_file_name();
+    for entry in walker {
+        let entry = entry.map_err(io::Error::other)?;
+        let relative = entry.path().strip_prefix(repo).unwrap_or(entry.path());
+        let Some(path) = relative.to_str().map(|p| p.replace('\\', "/")) else {
+            continue;
+        };
+        let name = entry.file_name().to_string_lossy();
+        if name.starts_with('.') {
+            continue;
+        }
+        if entry.file_type().is_symlink() {
+            diags.push(symlink(&path));
+        } else if entry.file_type().is_file() {
+            if name.ends_with(".yaml") {
+                found.push(path);
+            } else if name.ends_with(".yml") || name.ends_with(".json") {
+                diags.push(
+                    Diagnostic::new(codes::IGNORED_FILE, "file ignored: inputs end in `.yaml`")
+                        .at(Label::file(&path, ""))
+                        .help("rename it to end in `.yaml`"),
+                );
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}

@@ -1,0 +1,5 @@
+//! The `tenantc` binary.
+
+fn main() -> std::process::ExitCode {
+    tenantc::cli::run()
+}

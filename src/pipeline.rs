@@ -1,0 +1,47 @@
+//! Runs the stages in order — load, validate, resolve, check, render — and hands back
+//! everything a command needs. Commands and tests share it so that they cannot drift apart.
+
+use crate::diagnostics::Diagnostics;
+use crate::objects::OutputTree;
+use crate::resolve::Resolved;
+use crate::source::SourceMap;
+use std::io;
+use std::path::Path;
+
+/// The result of compiling a repository.
+#[derive(Debug, Default)]
+pub struct Compiled {
+    /// Every source file read, for rendering diagnostics.
+    pub sources: SourceMap,
+    /// The resolved platform (empty when validation failed).
+    pub resolved: Resolved,
+    /// Everything every stage reported.
+    pub diagnostics: Diagnostics,
+}
+
+/// Loads, validates, resolves and checks the repository at `repo`.
+///
+/// Fails only when the repository cannot be listed (exit code 2); every problem with its
+/// content is a diagnostic.
+pub fn compile(repo: &Path) -> io::Result<Compiled> {
+    let mut diagnostics = Diagnostics::default();
+    let loaded = crate::load::load(repo, &mut diagnostics)?;
+    let validated = crate::validate::validate(&loaded, &mut diagnostics);
+    let resolved = crate::resolve::resolve(&validated, &mut diagnostics);
+    crate::check::check(&resolved, &mut diagnostics);
+    Ok(Compiled {
+        sources: loaded.sources,
+        resolved,
+        diagnostics,
+    })
+}
+
+/// Compiles and renders; the tree is `None` when any error was reported.
+pub fn render(repo: &Path, only: Option<&[String]>) -> io::Result<(Compiled, Option<OutputTree>)> {
+    let compiled = compile(repo)?;
+    if compiled.diagnostics.has_errors() {
+        return Ok((compiled, None));
+    }
+    let tree = crate::render::render(&compiled.resolved, only);
+    Ok((compiled, Some(tree)))
+}

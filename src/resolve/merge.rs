@@ -1,0 +1,156 @@
+//! Deep merge of partial tier specs, and the provenance of every merged value.
+
+use serde_json::Value;
+use std::sync::Arc;
+
+/// Where the built-in defaults "come from" in provenance and diagnostics.
+pub const BUILT_IN: &str = "(built-in default)";
+
+/// One layer of a merge: a partial spec and where it sits in its file.
+#[derive(Debug, Clone)]
+pub struct Layer {
+    /// The file the layer was read from (or [`BUILT_IN`]).
+    pub file: String,
+    /// The JSON pointer of the layer inside that file, such as `/spec/overrides`.
+    pub base: String,
+    /// The partial spec.
+    pub value: Arc<Value>,
+}
+
+/// Merges `over` into `base`: maps merge key by key; scalars and lists replace. A `null`
+/// leaves the base value as it is.
+pub fn merge(base: &mut Value, over: &Value) {
+    match (base, over) {
+        (_, Value::Null) => {}
+        (Value::Object(b), Value::Object(o)) => {
+            for (key, value) in o {
+                match b.get_mut(key) {
+                    Some(existing) => merge(existing, value),
+                    None => {
+                        b.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+        }
+        (b, o) => *b = o.clone(),
+    }
+}
+
+/// Merges layers bottom to top into one value.
+pub fn merge_layers(layers: &[Layer]) -> Value {
+    let mut merged = Value::Object(Default::default());
+    for layer in layers {
+        merge(&mut merged, &layer.value);
+    }
+    merged
+}
+
+/// The file and pointer that set the value at `pointer` (relative to the spec): the topmost
+/// layer holding that path. Falls back to the topmost layer holding the nearest ancestor.
+pub fn origin(layers: &[Layer], pointer: &str) -> (String, String) {
+    let segments: Vec<String> = pointer
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    for depth in (0..=segments.len()).rev() {
+        for layer in layers.iter().rev() {
+            if holds(&layer.value, &segments[..depth]) {
+                let within: String = segments[..depth]
+                    .iter()
+                    .map(|s| format!("/{}", s.replace('~', "~0").replace('/', "~1")))
+                    .collect();
+                return (layer.file.clone(), format!("{}{within}", layer.base));
+            }
+        }
+    }
+    let top = layers.last();
+    (
+        top.map_or_else(|| BUILT_IN.to_string(), |l| l.file.clone()),
+        top.map_or_else(String::new, |l| l.base.clone()),
+    )
+}
+
+fn holds(value: &Value, path: &[String]) -> bool {
+    let mut node = value;
+    for segment in path {
+        node = match node {
+            Value::Object(map) => match map.get(segment) {
+                Some(v) => v,
+                None => return false,
+            },
+            Value::Array(items) => match segment.parse::<usize>().ok().and_then(|i| items.get(i)) {
+                Some(v) => v,
+                None => return false,
+            },
+            _ => return false,
+        };
+    }
+    !node.is_null()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn layer(file: &str, base: &str, value: Value) -> Layer {
+        Layer {
+            file: file.into(),
+            base: base.into(),
+            value: Arc::new(value),
+        }
+    }
+
+    #[test]
+    fn maps_merge_scalars_and_lists_replace() {
+        let layers = [
+            layer(
+                "tiers/a.yaml",
+                "/spec",
+                json!({"quota": {"pods": "10", "cpu": "2"}, "envs": [1, 2]}),
+            ),
+            layer(
+                "tenants/t.yaml",
+                "/spec/overrides",
+                json!({"quota": {"pods": "20"}, "envs": [3]}),
+            ),
+        ];
+        let merged = merge_layers(&layers);
+        assert_eq!(
+            merged,
+            json!({"quota": {"pods": "20", "cpu": "2"}, "envs": [3]})
+        );
+        assert_eq!(
+            origin(&layers, "/quota/pods"),
+            ("tenants/t.yaml".into(), "/spec/overrides/quota/pods".into())
+        );
+        assert_eq!(
+            origin(&layers, "/quota/cpu"),
+            ("tiers/a.yaml".into(), "/spec/quota/cpu".into())
+        );
+        assert_eq!(
+            origin(&layers, "/envs/0"),
+            ("tenants/t.yaml".into(), "/spec/overrides/envs/0".into())
+        );
+        assert_eq!(
+            origin(&layers, "/missing/x"),
+            ("tenants/t.yaml".into(), "/spec/overrides".into())
+        );
+    }
+
+    #[test]
+    fn merge_is_associative_for_maps() {
+        let a = json!({"x": {"a": 1, "b": 2}});
+        let b = json!({"x": {"b": 3}, "y": [1]});
+        let c = json!({"x": {"c": 4}, "y": [2]});
+        let mut left = a.clone();
+        merge(&mut left, &b);
+        merge(&mut left, &c);
+        let mut bc = b.clone();
+        merge(&mut bc, &c);
+        let mut right = a;
+        merge(&mut right, &bc);
+        assert_eq!(left, right);
+    }
+}

@@ -1,0 +1,153 @@
+//! Reads one YAML document into a `serde_json::Value`, with the limits hostile input needs.
+
+use serde_saphyr::{Budget, Options};
+
+/// Why a YAML file could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// What went wrong.
+    pub kind: ParseErrorKind,
+    /// A one-line description.
+    pub message: String,
+    /// 1-based line and column, when the parser knows them.
+    pub position: Option<(usize, usize)>,
+}
+
+/// The kinds of YAML failure, each with its own diagnostic code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParseErrorKind {
+    /// Not well-formed YAML.
+    Syntax,
+    /// The same key twice in one mapping.
+    DuplicateKey,
+    /// Too many aliases, nodes or nesting levels.
+    Budget,
+    /// No document, or only a null one.
+    Empty,
+    /// More than one document in the file.
+    MultipleDocuments,
+}
+
+/// The deepest nesting accepted; real documents need fewer than 20 levels.
+pub const MAX_DEPTH: usize = 64;
+
+fn options() -> Options {
+    let mut budget = Budget::default();
+    budget.max_depth = MAX_DEPTH;
+    budget.max_aliases = 1_000;
+    budget.max_anchors = 1_000;
+    budget.max_documents = 2;
+    budget.max_nodes = 250_000;
+    serde_saphyr::options! {
+        strict_booleans: true,
+        leading_zero_numbers_as_strings: true,
+        budget: Some(budget),
+        with_snippet: false,
+    }
+}
+
+/// Parses the single YAML document of a file into a JSON value.
+///
+/// Duplicate keys, alias bombs and excessive nesting are errors; an empty file is an error.
+pub fn parse_document(text: &str) -> Result<serde_json::Value, ParseError> {
+    let mut docs: Vec<serde_json::Value> =
+        serde_saphyr::from_str_multiple_with_options(text, options()).map_err(|e| classify(&e))?;
+    docs.retain(|d| !d.is_null());
+    match docs.len() {
+        0 => Err(ParseError {
+            kind: ParseErrorKind::Empty,
+            message: "the file holds no YAML document".into(),
+            position: None,
+        }),
+        1 => Ok(docs.pop().unwrap_or_default()),
+        _ => Err(ParseError {
+            kind: ParseErrorKind::MultipleDocuments,
+            message: "the file holds more than one YAML document".into(),
+            position: None,
+        }),
+    }
+}
+
+fn classify(error: &serde_saphyr::Error) -> ParseError {
+    let position = error
+        .location()
+        .filter(|l| l.line() > 0)
+        .map(|l| (l.line() as usize, l.column().max(1) as usize));
+    let full = error.without_snippet().to_string();
+    let message = full
+        .lines()
+        .next()
+        .unwrap_or("invalid YAML")
+        .trim()
+        .to_string();
+    let lower = full.to_lowercase();
+    let kind = if lower.contains("duplicate") {
+        ParseErrorKind::DuplicateKey
+    } else if lower.contains("budget") || lower.contains("limit") || lower.contains("depth") {
+        ParseErrorKind::Budget
+    } else if lower.contains("multiple documents") || lower.contains("documents") {
+        ParseErrorKind::MultipleDocuments
+    } else {
+        ParseErrorKind::Syntax
+    };
+    ParseError {
+        kind,
+        message,
+        position,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_mapping() {
+        let v = parse_document("a: 1\nb: [x, no]\nc: 0800\n").unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"a": 1, "b": ["x", "no"], "c": "0800"})
+        );
+    }
+
+    #[test]
+    fn rejects_duplicate_keys() {
+        let e = parse_document("a: 1\nb: 2\na: 3\n").unwrap_err();
+        assert_eq!(e.kind, ParseErrorKind::DuplicateKey, "{e:?}");
+        assert_eq!(e.position.map(|p| p.0), Some(3));
+    }
+
+    #[test]
+    fn rejects_alias_bombs() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let e = parse_document(&text).unwrap_err();
+        assert_eq!(e.kind, ParseErrorKind::Budget, "{e:?}");
+    }
+
+    #[test]
+    fn rejects_deep_nesting() {
+        let text = format!("{}{}", "[".repeat(500), "]".repeat(500));
+        assert_eq!(
+            parse_document(&text).unwrap_err().kind,
+            ParseErrorKind::Budget
+        );
+    }
+
+    #[test]
+    fn rejects_empty_and_syntax_errors() {
+        assert_eq!(parse_document("").unwrap_err().kind, ParseErrorKind::Empty);
+        assert_eq!(
+            parse_document("# only\n").unwrap_err().kind,
+            ParseErrorKind::Empty
+        );
+        let e = parse_document("a: [1, 2\nb: 3\n").unwrap_err();
+        assert_eq!(e.kind, ParseErrorKind::Syntax);
+        assert!(e.position.is_some());
+    }
+}

@@ -1,0 +1,224 @@
+//! JSON Schema validation of input documents, with every error mapped to a located diagnostic.
+
+use crate::diagnostics::{Code, Diagnostic, Label, codes};
+use crate::model::{DNS_LABEL_PATTERN, Platform, Tenant, Tier};
+use jsonschema::error::ValidationErrorKind;
+use schemars::JsonSchema;
+use std::sync::OnceLock;
+
+/// The three input kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `platform.yaml`.
+    Platform,
+    /// `tiers/*.yaml`.
+    Tier,
+    /// `tenants/**/*.yaml`.
+    Tenant,
+}
+
+impl Kind {
+    /// The `kind:` value of documents of this kind.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Platform => "Platform",
+            Kind::Tier => "Tier",
+            Kind::Tenant => "Tenant",
+        }
+    }
+
+    /// The JSON Schema of this kind, as `tenantc schema` writes it.
+    pub fn schema(self) -> serde_json::Value {
+        match self {
+            Kind::Platform => schema_of::<Platform>(),
+            Kind::Tier => schema_of::<Tier>(),
+            Kind::Tenant => schema_of::<Tenant>(),
+        }
+    }
+
+    fn validator(self) -> &'static jsonschema::Validator {
+        static VALIDATORS: [OnceLock<jsonschema::Validator>; 3] =
+            [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+        VALIDATORS[self as usize].get_or_init(|| {
+            jsonschema::validator_for(&self.schema()).expect("the derived schemas are valid")
+        })
+    }
+}
+
+fn schema_of<T: JsonSchema>() -> serde_json::Value {
+    let schema = schemars::generate::SchemaSettings::draft2020_12()
+        .into_generator()
+        .into_root_schema_for::<T>();
+    schema.to_value()
+}
+
+/// Validates `value` against the schema of `kind` and reports every violation at its place
+/// in `file` (E0201–E0204, E0207).
+pub fn check(kind: Kind, file: &str, value: &serde_json::Value) -> Vec<Diagnostic> {
+    let mut found: Vec<Diagnostic> = kind
+        .validator()
+        .iter_errors(value)
+        .map(|e| to_diagnostic(file, e.instance_path().as_str(), e.kind(), e.instance()))
+        .collect();
+    // `anyOf`/`oneOf` failures repeat what their branches say; keep the most precise first.
+    found.sort();
+    found.dedup();
+    found
+}
+
+fn to_diagnostic(
+    file: &str,
+    pointer: &str,
+    kind: &ValidationErrorKind,
+    instance: &serde_json::Value,
+) -> Diagnostic {
+    let field = pointer
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .replace("~1", "/")
+        .replace("~0", "~");
+    let shown = short(instance);
+    let (code, message, label): (Code, String, Label) = match kind {
+        ValidationErrorKind::AdditionalProperties { unexpected }
+        | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
+            let name = unexpected.first().cloned().unwrap_or_default();
+            let escaped = name.replace('~', "~0").replace('/', "~1");
+            (
+                codes::UNKNOWN_FIELD,
+                format!("unknown field `{name}`"),
+                Label::key(file, format!("{pointer}/{escaped}"), "not a field here"),
+            )
+        }
+        ValidationErrorKind::Required { property } => {
+            let name = property.as_str().unwrap_or_default();
+            (
+                codes::MISSING_FIELD,
+                format!("missing field `{name}`"),
+                Label::value(file, pointer, format!("`{name}` is required here")),
+            )
+        }
+        ValidationErrorKind::Type { kind } => (
+            codes::WRONG_TYPE,
+            format!("`{field}` has the wrong type"),
+            Label::value(
+                file,
+                pointer,
+                format!(
+                    "expected {}, found {}",
+                    type_words(kind),
+                    json_type(instance)
+                ),
+            ),
+        ),
+        ValidationErrorKind::Pattern { pattern } if pattern == DNS_LABEL_PATTERN => (
+            codes::INVALID_NAME,
+            format!("{shown} is not a valid name"),
+            Label::value(
+                file,
+                pointer,
+                "expected a DNS-1123 label: lower-case letters, digits and `-`, at most 63 characters",
+            ),
+        ),
+        ValidationErrorKind::Enum { options } => (
+            codes::INVALID_VALUE,
+            format!("{shown} is not a valid `{field}`"),
+            Label::value(file, pointer, format!("expected one of {}", list(options))),
+        ),
+        ValidationErrorKind::Constant { expected_value } => (
+            codes::INVALID_VALUE,
+            format!("{shown} is not a valid `{field}`"),
+            Label::value(file, pointer, format!("expected {expected_value}")),
+        ),
+        ValidationErrorKind::Pattern { pattern } => (
+            codes::INVALID_VALUE,
+            format!("{shown} is not a valid `{field}`"),
+            Label::value(
+                file,
+                pointer,
+                format!("expected a value matching `{pattern}`"),
+            ),
+        ),
+        ValidationErrorKind::Minimum { limit }
+        | ValidationErrorKind::ExclusiveMinimum { limit } => (
+            codes::INVALID_VALUE,
+            format!("`{field}` is too small"),
+            Label::value(file, pointer, format!("expected at least {limit}")),
+        ),
+        ValidationErrorKind::Maximum { limit }
+        | ValidationErrorKind::ExclusiveMaximum { limit } => (
+            codes::INVALID_VALUE,
+            format!("`{field}` is too large"),
+            Label::value(file, pointer, format!("expected at most {limit}")),
+        ),
+        ValidationErrorKind::MinItems { limit } => (
+            codes::INVALID_VALUE,
+            format!("`{field}` has too few items"),
+            Label::value(file, pointer, format!("expected at least {limit}")),
+        ),
+        other => (
+            codes::INVALID_VALUE,
+            format!("`{field}` is not valid"),
+            Label::value(
+                file,
+                pointer,
+                format!("{other:?}").chars().take(120).collect::<String>(),
+            ),
+        ),
+    };
+    Diagnostic::new(code, message).at(label)
+}
+
+fn short(value: &serde_json::Value) -> String {
+    let text = match value {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let cut: String = text.chars().take(60).collect();
+    format!("`{cut}`")
+}
+
+fn list(options: &serde_json::Value) -> String {
+    match options {
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(|i| {
+                format!(
+                    "`{}`",
+                    i.as_str().map_or_else(|| i.to_string(), str::to_owned)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    }
+}
+
+fn json_type(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "a list",
+        serde_json::Value::Object(_) => "a mapping",
+    }
+}
+
+fn type_words(kind: &jsonschema::error::TypeKind) -> String {
+    let word = |t: &jsonschema::JsonType| match t.to_string().as_str() {
+        "object" => "a mapping".to_string(),
+        "array" => "a list".to_string(),
+        "integer" => "an integer".to_string(),
+        "boolean" => "a boolean".to_string(),
+        other => format!("a {other}"),
+    };
+    match kind {
+        jsonschema::error::TypeKind::Single(t) => word(t),
+        jsonschema::error::TypeKind::Multiple(set) => set
+            .iter()
+            .map(|t| word(&t))
+            .collect::<Vec<_>>()
+            .join(" or "),
+    }
+}
