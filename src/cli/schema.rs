@@ -28,12 +28,11 @@ pub fn run(args: &SchemaArgs) -> Outcome {
             continue;
         }
         stale.push(path.display().to_string());
-        if !args.check {
-            if let Err(e) =
+        if !args.check
+            && let Err(e) =
                 std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, &content))
-            {
-                return fail(&format!("cannot write `{}`: {e}", path.display()));
-            }
+        {
+            return fail(&format!("cannot write `{}`: {e}", path.display()));
         }
     }
     match (args.check, stale.is_empty()) {

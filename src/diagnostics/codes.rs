@@ -220,4 +220,13 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), ALL.len());
     }
+
+    #[test]
+    fn every_code_is_documented() {
+        let docs = include_str!("../../docs/errors.md");
+        for code in ALL {
+            let row = format!("| `{code}` | `{}` |", code.name);
+            assert!(docs.contains(&row), "docs/errors.md lacks {row}");
+        }
+    }
 }

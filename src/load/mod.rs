@@ -52,22 +52,20 @@ pub fn load(repo: &Path, diags: &mut Diagnostics) -> io::Result<Loaded> {
 /// Reads the files `find_files` (or a caller choosing a subset) listed.
 pub fn load_files(repo: &Path, files: &RepoFiles, diags: &mut Diagnostics) -> Loaded {
     let mut loaded = Loaded::default();
-    let read =
-        |paths: &[String]| -> Vec<(Option<Document>, Option<Arc<SourceFile>>, Vec<Diagnostic>)> {
-            paths.par_iter().map(|p| read_document(repo, p)).collect()
-        };
-    let mut collect =
-        |results: Vec<(Option<Document>, Option<Arc<SourceFile>>, Vec<Diagnostic>)>| {
-            let mut docs = Vec::new();
-            for (doc, source, found) in results {
-                diags.extend(found);
-                if let Some(source) = source {
-                    loaded.sources.insert(source);
-                }
-                docs.extend(doc);
+    let read = |paths: &[String]| -> Vec<FileResult> {
+        paths.par_iter().map(|p| read_document(repo, p)).collect()
+    };
+    let mut collect = |results: Vec<FileResult>| {
+        let mut docs = Vec::new();
+        for (doc, source, found) in results {
+            diags.extend(found);
+            if let Some(source) = source {
+                loaded.sources.insert(source);
             }
-            docs
-        };
+            docs.extend(doc);
+        }
+        docs
+    };
     let platform: Vec<String> = files.platform.iter().cloned().collect();
     loaded.platform = collect(read(&platform)).pop();
     loaded.tiers = collect(read(&files.tiers));
@@ -75,11 +73,11 @@ pub fn load_files(repo: &Path, files: &RepoFiles, diags: &mut Diagnostics) -> Lo
     loaded
 }
 
+/// What reading one file gave: its document, its text (for diagnostics) and its problems.
+type FileResult = (Option<Document>, Option<Arc<SourceFile>>, Vec<Diagnostic>);
+
 /// Reads and parses one file; never fails, reports instead.
-fn read_document(
-    repo: &Path,
-    path: &str,
-) -> (Option<Document>, Option<Arc<SourceFile>>, Vec<Diagnostic>) {
+fn read_document(repo: &Path, path: &str) -> FileResult {
     let full = repo.join(path);
     let fail = |code, message: String| {
         (

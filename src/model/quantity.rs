@@ -205,16 +205,16 @@ impl Quantity {
     pub fn format(self, unit: ResourceUnit) -> String {
         match unit {
             ResourceUnit::Cpu => {
-                if self.nanos % NANO == 0 {
+                if self.nanos.is_multiple_of(NANO) {
                     (self.nanos / NANO).to_string()
-                } else if self.nanos % 1_000_000 == 0 {
+                } else if self.nanos.is_multiple_of(1_000_000) {
                     format!("{}m", self.nanos / 1_000_000)
                 } else {
                     self.format_exact()
                 }
             }
             ResourceUnit::Bytes | ResourceUnit::Count => {
-                if self.nanos % NANO != 0 {
+                if !self.nanos.is_multiple_of(NANO) {
                     return self.format_exact();
                 }
                 let whole = self.nanos / NANO;
@@ -229,7 +229,7 @@ impl Quantity {
                     ("Mi", 20),
                     ("Ki", 10),
                 ] {
-                    if whole % (1u128 << shift) == 0 {
+                    if whole.is_multiple_of(1u128 << shift) {
                         return format!("{}{suffix}", whole >> shift);
                     }
                 }
@@ -242,7 +242,7 @@ impl Quantity {
                     ("k", 3),
                 ] {
                     let f = 10u128.pow(exp);
-                    if whole % f == 0 {
+                    if whole.is_multiple_of(f) {
                         return format!("{}{suffix}", whole / f);
                     }
                 }
@@ -255,7 +255,7 @@ impl Quantity {
     fn format_exact(self) -> String {
         for (suffix, exp) in [("", 9), ("m", 6), ("u", 3)] {
             let f = 10u128.pow(exp);
-            if self.nanos % f == 0 {
+            if self.nanos.is_multiple_of(f) {
                 return format!("{}{suffix}", self.nanos / f);
             }
         }

@@ -477,16 +477,17 @@ fn fan_out(
     for (key, total) in &profile.quota {
         let unit = ResourceUnit::of(key);
         let scaled = total.scale(share.numerator, share.denominator, unit);
-        if scaled.is_zero() && !total.is_zero() {
-            if let Some((i, name)) = env {
-                let (total_file, total_at) = profile.origin(&format!("/quota/{}", escape(key)));
-                diags.push(
+        if scaled.is_zero()
+            && !total.is_zero()
+            && let Some((i, name)) = env
+        {
+            let (total_file, total_at) = profile.origin(&format!("/quota/{}", escape(key)));
+            diags.push(
                     Diagnostic::new(codes::SHARE_ROUNDS_TO_ZERO, format!("environment `{name}` gets 0 of `{key}`"))
                         .at(profile.label(&format!("/environments/{i}/quotaShare"), format!("{share} of {} rounds down to 0", total.format(unit))))
                         .note("the total is set here", Some(Label::value(&total_file, total_at, "")))
                         .help("raise the share or the total, or set the total to a multiple the share can divide"),
                 );
-            }
         }
         quota.insert(key.clone(), scaled.format(unit));
     }
@@ -501,24 +502,24 @@ fn fan_out(
             let key = name[field.len() + 7..]
                 .replace("~1", "/")
                 .replace("~0", "~");
-            match templates.render(&name, context, env_name) {
+            match templates.render(name, context, env_name) {
                 Ok(value) => {
-                    if field == "governanceLabels" {
-                        if let Some(problem) = label_value_problem(&value) {
-                            diags.push(
+                    if field == "governanceLabels"
+                        && let Some(problem) = label_value_problem(&value)
+                    {
+                        diags.push(
                                 Diagnostic::new(codes::INVALID_GOVERNANCE_LABEL, format!("governance label `{key}` renders to `{value}`, not a valid label value"))
                                     .at(Label::value(platform_file, name.clone(), problem))
                                     .note("for tenant", Some(Label::value(file, "/metadata/name", ""))),
                             );
-                            return None;
-                        }
+                        return None;
                     }
                     if !value.is_empty() {
                         target.insert(key, value);
                     }
                 }
                 Err(e) => {
-                    diags.push(template_failed(file, platform_file, &name, e));
+                    diags.push(template_failed(file, platform_file, name, e));
                     return None;
                 }
             }

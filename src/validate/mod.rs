@@ -62,13 +62,13 @@ pub struct Validated {
 /// out of the result so later stages see only well-formed input.
 pub fn validate(loaded: &Loaded, diags: &mut Diagnostics) -> Validated {
     let mut out = Validated::default();
-    if let Some(doc) = &loaded.platform {
-        if let Some(platform) = typed::<Platform>(Kind::Platform, doc, diags) {
-            out.platform = ValidPlatform {
-                file: Some(doc.file.path.clone()),
-                platform,
-            };
-        }
+    if let Some(doc) = &loaded.platform
+        && let Some(platform) = typed::<Platform>(Kind::Platform, doc, diags)
+    {
+        out.platform = ValidPlatform {
+            file: Some(doc.file.path.clone()),
+            platform,
+        };
     }
     let tiers: Vec<_> = loaded
         .tiers
@@ -137,26 +137,27 @@ pub fn validate(loaded: &Loaded, diags: &mut Diagnostics) -> Validated {
 /// Schema-checks a document and deserializes it; `None` (with diagnostics) when invalid.
 fn typed<T: DeserializeOwned>(kind: Kind, doc: &Document, diags: &mut Diagnostics) -> Option<T> {
     let file = doc.file.path.as_str();
-    if let Some(found) = doc.value.get("kind").and_then(|k| k.as_str()) {
-        if found != kind.name() && ["Platform", "Tier", "Tenant"].contains(&found) {
-            diags.push(
-                Diagnostic::new(
-                    codes::WRONG_KIND,
-                    format!("a `{found}` document where a `{}` belongs", kind.name()),
-                )
-                .at(Label::value(
-                    file,
-                    "/kind",
-                    format!("expected `{}`", kind.name()),
-                ))
-                .help(match kind {
-                    Kind::Tier => "tiers live in `tiers/`; move the file to `tenants/`",
-                    Kind::Tenant => "tenants live in `tenants/`; move the file to `tiers/`",
-                    Kind::Platform => "`platform.yaml` holds the `Platform` document",
-                }),
-            );
-            return None;
-        }
+    if let Some(found) = doc.value.get("kind").and_then(|k| k.as_str())
+        && found != kind.name()
+        && ["Platform", "Tier", "Tenant"].contains(&found)
+    {
+        diags.push(
+            Diagnostic::new(
+                codes::WRONG_KIND,
+                format!("a `{found}` document where a `{}` belongs", kind.name()),
+            )
+            .at(Label::value(
+                file,
+                "/kind",
+                format!("expected `{}`", kind.name()),
+            ))
+            .help(match kind {
+                Kind::Tier => "tiers live in `tiers/`; move the file to `tenants/`",
+                Kind::Tenant => "tenants live in `tenants/`; move the file to `tiers/`",
+                Kind::Platform => "`platform.yaml` holds the `Platform` document",
+            }),
+        );
+        return None;
     }
     let errors = schema::check(kind, file, &doc.value);
     if !errors.is_empty() {
@@ -233,8 +234,23 @@ fn insert_unique<T>(
 
 /// Checks of a tenant that the schema cannot express.
 fn check_tenant(file: &str, tenant: &Tenant, diags: &mut Diagnostics) -> bool {
-    let before = diags.has_errors();
     check_labels(file, "/spec/labels", &tenant.spec.labels, diags);
+    for key in tenant.spec.labels.keys() {
+        if let Some(prefix) = reserved_prefix(key) {
+            diags.push(
+                Diagnostic::new(
+                    codes::INVALID_LABEL_KEY,
+                    format!("label `{key}` uses the reserved prefix `{prefix}`"),
+                )
+                .at(Label::key(
+                    file,
+                    format!("/spec/labels/{}", spec::escape(key)),
+                    "set by tenantc or Kubernetes, not by tenants",
+                ))
+                .help("choose a key of your own, such as `team`"),
+            );
+        }
+    }
     if let Some(envs) = &tenant.spec.environments {
         let mut seen = std::collections::BTreeSet::new();
         for (i, env) in envs.iter().enumerate() {
@@ -278,7 +294,20 @@ fn check_tenant(file: &str, tenant: &Tenant, diags: &mut Diagnostics) -> bool {
             diags,
         );
     }
-    !diags.has_errors() || before
+    !diags.has_errors()
+}
+
+/// Label prefixes a tenant may not set: tenantc's own, Pod Security's and Kubernetes'.
+fn reserved_prefix(key: &str) -> Option<&'static str> {
+    let prefix = key.rsplit_once('/')?.0;
+    [
+        "tenantc.dev",
+        "pod-security.kubernetes.io",
+        "kubernetes.io",
+        "k8s.io",
+    ]
+    .into_iter()
+    .find(|reserved| prefix == *reserved)
 }
 
 /// Reports label keys and values Kubernetes would reject (E0214, E0215).

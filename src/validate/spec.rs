@@ -212,20 +212,20 @@ fn check_rule(at: &str, rule: &TrafficRule, origin: Origin, diags: &mut Diagnost
             if let Some(net) = check_cidr(&file, &pointer, cidr, diags) {
                 for (i, except) in rule.except.iter().enumerate() {
                     let (file, pointer) = origin(&format!("{at}/except/{i}"));
-                    if let Some(inner) = check_cidr(&file, &pointer, except, diags) {
-                        if !net.contains(&inner) {
-                            diags.push(
-                                Diagnostic::new(
-                                    codes::INVALID_CIDR,
-                                    format!("`{except}` is not inside `{cidr}`"),
-                                )
-                                .at(Label::value(
-                                    &file,
-                                    pointer,
-                                    "an exception must lie inside the rule's `cidr`",
-                                )),
-                            );
-                        }
+                    if let Some(inner) = check_cidr(&file, &pointer, except, diags)
+                        && !net.contains(&inner)
+                    {
+                        diags.push(
+                            Diagnostic::new(
+                                codes::INVALID_CIDR,
+                                format!("`{except}` is not inside `{cidr}`"),
+                            )
+                            .at(Label::value(
+                                &file,
+                                pointer,
+                                "an exception must lie inside the rule's `cidr`",
+                            )),
+                        );
                     }
                 }
             }
