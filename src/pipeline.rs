@@ -17,6 +17,8 @@ pub struct Compiled {
     pub resolved: Resolved,
     /// Everything every stage reported.
     pub diagnostics: Diagnostics,
+    /// The add-on templates under `templates/`.
+    pub templates: Vec<std::sync::Arc<crate::source::SourceFile>>,
 }
 
 /// Loads, validates, resolves and checks the repository at `repo`.
@@ -33,15 +35,24 @@ pub fn compile(repo: &Path) -> io::Result<Compiled> {
         sources: loaded.sources,
         resolved,
         diagnostics,
+        templates: loaded.templates,
     })
 }
 
 /// Compiles and renders; the tree is `None` when any error was reported.
 pub fn render(repo: &Path, only: Option<&[String]>) -> io::Result<(Compiled, Option<OutputTree>)> {
-    let compiled = compile(repo)?;
+    let mut compiled = compile(repo)?;
     if compiled.diagnostics.has_errors() {
         return Ok((compiled, None));
     }
-    let tree = crate::render::render(&compiled.resolved, only);
+    let tree = crate::render::render(
+        &compiled.resolved,
+        &compiled.templates,
+        only,
+        &mut compiled.diagnostics,
+    );
+    if compiled.diagnostics.has_errors() {
+        return Ok((compiled, None));
+    }
     Ok((compiled, Some(tree)))
 }

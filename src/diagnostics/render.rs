@@ -43,38 +43,49 @@ fn severity_word(d: &Located) -> &'static str {
 
 fn human(out: &mut String, d: &Located, sources: &SourceMap) {
     let _ = writeln!(out, "{}[{}]: {}", severity_word(d), d.code, d.message);
+    // The gutter is as wide as the line number shown, as in rustc's output.
+    let width = d
+        .primary
+        .as_ref()
+        .and_then(|l| l.position)
+        .map_or(1, |p| p.line.to_string().len());
+    let gutter = " ".repeat(width);
     if let Some(label) = &d.primary {
-        let _ = writeln!(out, "  --> {}", label.location());
-        snippet(out, label, sources);
+        let _ = writeln!(out, "{gutter}--> {}", label.location());
+        snippet(out, label, sources, &gutter);
     }
     for (message, label) in &d.notes {
         match label {
             Some(l) => {
-                let _ = writeln!(out, "   = note: {message} ({})", l.location());
+                let _ = writeln!(out, "{gutter} = note: {message} ({})", l.location());
             }
             None => {
-                let _ = writeln!(out, "   = note: {message}");
+                let _ = writeln!(out, "{gutter} = note: {message}");
             }
         }
     }
     if let Some(help) = &d.help {
-        let _ = writeln!(out, "   = help: {help}");
+        let _ = writeln!(out, "{gutter} = help: {help}");
     }
     out.push('\n');
 }
 
-fn snippet(out: &mut String, label: &LocatedLabel, sources: &SourceMap) {
-    let Some(p) = label.position else { return };
-    let Some(line) = sources.line(&label.file, p.line) else {
+fn snippet(out: &mut String, label: &LocatedLabel, sources: &SourceMap, gutter: &str) {
+    let line = label
+        .position
+        .and_then(|p| Some((p, sources.line(&label.file, p.line)?)));
+    let Some((p, line)) = line else {
+        if !label.message.is_empty() {
+            let _ = writeln!(out, "{gutter} |");
+            let _ = writeln!(out, "{gutter} = {}", label.message);
+        }
         return;
     };
-    let number = p.line.to_string();
-    let gutter = " ".repeat(number.len());
     let line: String = line.chars().take(200).collect();
     let available = line.chars().count().saturating_sub(p.column - 1).max(1);
     let carets = "^".repeat(p.len.min(available));
     let _ = writeln!(out, "{gutter} |");
-    let _ = writeln!(out, "{number} | {line}");
+    let _ = writeln!(out, "{} | {line}", p.line);
     let pad = " ".repeat(p.column - 1);
     if label.message.is_empty() {
         let _ = writeln!(out, "{gutter} | {pad}{carets}");

@@ -36,6 +36,8 @@ pub struct Loaded {
     pub tiers: Vec<Document>,
     /// `tenants/**/*.yaml`, sorted by path.
     pub tenants: Vec<Document>,
+    /// `templates/**/*.yaml`, sorted by path: template text, not YAML documents.
+    pub templates: Vec<Arc<SourceFile>>,
     /// The text of every file read.
     pub sources: SourceMap,
 }
@@ -70,47 +72,50 @@ pub fn load_files(repo: &Path, files: &RepoFiles, diags: &mut Diagnostics) -> Lo
     loaded.platform = collect(read(&platform)).pop();
     loaded.tiers = collect(read(&files.tiers));
     loaded.tenants = collect(read(&files.tenants));
+    for path in &files.templates {
+        match read_text(repo, path) {
+            Ok(source) => {
+                loaded.sources.insert(source.clone());
+                loaded.templates.push(source);
+            }
+            Err(d) => diags.push(*d),
+        }
+    }
     loaded
 }
 
-/// What reading one file gave: its document, its text (for diagnostics) and its problems.
-type FileResult = (Option<Document>, Option<Arc<SourceFile>>, Vec<Diagnostic>);
-
-/// Reads and parses one file; never fails, reports instead.
-fn read_document(repo: &Path, path: &str) -> FileResult {
+/// Reads one file as UTF-8 text, within the size limit.
+fn read_text(repo: &Path, path: &str) -> Result<Arc<SourceFile>, Box<Diagnostic>> {
     let full = repo.join(path);
-    let fail = |code, message: String| {
-        (
-            None,
-            None,
-            vec![Diagnostic::new(code, message).at(Label::file(path, ""))],
-        )
-    };
+    let fail =
+        |code, message: String| Box::new(Diagnostic::new(code, message).at(Label::file(path, "")));
     match std::fs::metadata(&full) {
         Ok(m) if m.len() > MAX_FILE_BYTES => {
-            return fail(
+            return Err(fail(
                 codes::FILE_TOO_LARGE,
                 format!(
                     "the file is {} bytes; the limit is {MAX_FILE_BYTES} (1 MiB)",
                     m.len()
                 ),
-            );
+            ));
         }
         Ok(_) => {}
-        Err(e) => return fail(codes::UNREADABLE_FILE, format!("cannot read the file: {e}")),
-    }
-    let bytes = match std::fs::read(&full) {
-        Ok(b) => b,
-        Err(e) => return fail(codes::UNREADABLE_FILE, format!("cannot read the file: {e}")),
-    };
-    let text = match String::from_utf8(bytes) {
-        Ok(t) => t,
         Err(e) => {
-            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            let prefix = String::from_utf8_lossy(valid);
-            let line = prefix.matches('\n').count() + 1;
-            let column = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-            let d = Diagnostic::new(codes::NOT_UTF8, "the file is not UTF-8 text")
+            return Err(fail(
+                codes::UNREADABLE_FILE,
+                format!("cannot read the file: {e}"),
+            ));
+        }
+    }
+    let bytes = std::fs::read(&full)
+        .map_err(|e| fail(codes::UNREADABLE_FILE, format!("cannot read the file: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let prefix = String::from_utf8_lossy(valid);
+        let line = prefix.matches('\n').count() + 1;
+        let column = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        Box::new(
+            Diagnostic::new(codes::NOT_UTF8, "the file is not UTF-8 text")
                 .at(Label {
                     file: path.into(),
                     anchor: Anchor::Position(Position {
@@ -120,14 +125,24 @@ fn read_document(repo: &Path, path: &str) -> FileResult {
                     }),
                     message: format!("invalid byte at offset {}", valid.len()),
                 })
-                .help("save the file as UTF-8");
-            return (None, None, vec![d]);
-        }
-    };
-    let source = Arc::new(SourceFile {
+                .help("save the file as UTF-8"),
+        )
+    })?;
+    Ok(Arc::new(SourceFile {
         path: path.into(),
         text,
-    });
+    }))
+}
+
+/// What reading one file gave: its document, its text (for diagnostics) and its problems.
+type FileResult = (Option<Document>, Option<Arc<SourceFile>>, Vec<Diagnostic>);
+
+/// Reads and parses one file; never fails, reports instead.
+fn read_document(repo: &Path, path: &str) -> FileResult {
+    let source = match read_text(repo, path) {
+        Ok(source) => source,
+        Err(d) => return (None, None, vec![*d]),
+    };
     match parse_document(&source.text) {
         Ok(value) => (
             Some(Document {

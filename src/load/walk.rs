@@ -14,6 +14,8 @@ pub struct RepoFiles {
     pub tiers: Vec<String>,
     /// `tenants/**/*.yaml`.
     pub tenants: Vec<String>,
+    /// `templates/**/*.yaml`: add-on templates and the files they include.
+    pub templates: Vec<String>,
 }
 
 /// Lists the input files. Symbolic links are never followed (W0110); `.yml` and `.json`
@@ -38,6 +40,7 @@ pub fn find_files(repo: &Path, diags: &mut Diagnostics) -> io::Result<RepoFiles>
         platform,
         tiers: yaml_files(repo, "tiers", 1, diags)?,
         tenants: yaml_files(repo, "tenants", 64, diags)?,
+        templates: yaml_files(repo, "templates", 2, diags)?,
     })
 }
 
@@ -61,7 +64,9 @@ fn yaml_files(
     let walker = WalkDir::new(&root)
         .follow_links(false)
         .max_depth(depth)
-        .sort_by_file_name();
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
     for entry in walker {
         let entry = entry.map_err(io::Error::other)?;
         let relative = entry.path().strip_prefix(repo).unwrap_or(entry.path());

@@ -115,8 +115,32 @@ impl Serialize for Object {
             Object::Role(o) => o.serialize(s),
             Object::RoleBinding(o) => o.serialize(s),
             Object::PriorityClass(o) => o.serialize(s),
-            Object::Other(o) => o.body.serialize(s),
+            Object::Other(o) => KubernetesOrder(&o.body).serialize(s),
         }
+    }
+}
+
+/// Serializes an object's fields the way kubectl prints them: `apiVersion`, `kind`,
+/// `metadata`, then the rest in sorted order.
+struct KubernetesOrder<'a>(&'a serde_json::Value);
+
+impl Serialize for KubernetesOrder<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let Some(map) = self.0.as_object() else {
+            return self.0.serialize(s);
+        };
+        const FIRST: [&str; 3] = ["apiVersion", "kind", "metadata"];
+        let mut out = s.serialize_map(Some(map.len()))?;
+        for key in FIRST {
+            if let Some(value) = map.get(key) {
+                out.serialize_entry(key, value)?;
+            }
+        }
+        for (key, value) in map.iter().filter(|(k, _)| !FIRST.contains(&k.as_str())) {
+            out.serialize_entry(key, value)?;
+        }
+        out.end()
     }
 }
 

@@ -3,17 +3,22 @@
 //!
 //! Builds typed values only; serializing and writing them is `emit`'s job.
 
+mod addons;
 mod labels;
 mod namespace;
 mod network;
 mod rbac;
 
-use crate::objects::{Object, OutputTree};
+use crate::diagnostics::{Diagnostic, Diagnostics, Label, codes};
+use crate::objects::{Object, ObjectKey, OutputTree};
 use crate::resolve::{Resolved, ResolvedTenant};
+use crate::source::SourceFile;
+use addons::Addons;
 use k8s_openapi::api::scheduling::v1::PriorityClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use rayon::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// The output directory's path of a tenant's files.
 pub fn tenant_dir(tenant: &str) -> String {
@@ -21,43 +26,96 @@ pub fn tenant_dir(tenant: &str) -> String {
 }
 
 /// Renders the whole platform, or only the tenants in `only` (platform-wide files are always
-/// rendered). Output is the same for any thread count: tenants render in parallel but are
-/// collected in name order.
-pub fn render(resolved: &Resolved, only: Option<&[String]>) -> OutputTree {
+/// rendered), with the add-on templates of `templates/`. Output is the same for any thread
+/// count: tenants render in parallel but are collected in name order.
+///
+/// Reports E0501 for add-on templates that fail or produce objects that are not allowed.
+pub fn render(
+    resolved: &Resolved,
+    templates: &[Arc<SourceFile>],
+    only: Option<&[String]>,
+    diags: &mut Diagnostics,
+) -> OutputTree {
+    let mut found = Vec::new();
+    let addons = Addons::compile(templates, &mut found);
+    diags.extend(found);
     let tenants: Vec<&ResolvedTenant> = resolved
         .tenants
         .iter()
         .filter(|t| only.is_none_or(|names| names.contains(&t.name)))
         .collect();
-    let parts: Vec<OutputTree> = tenants
+    let parts: Vec<(OutputTree, Vec<Diagnostic>)> = tenants
         .par_iter()
-        .map(|t| render_tenant(resolved, t))
+        .map(|t| {
+            let mut local = Vec::new();
+            let tree = render_tenant(resolved, t, &addons, &mut local);
+            (tree, local)
+        })
         .collect();
     let mut tree = render_platform(resolved);
-    for part in parts {
+    for (part, found) in parts {
+        diags.extend(found);
         tree.extend(part);
     }
     tree
 }
 
-/// Renders one tenant's files.
-pub fn render_tenant(resolved: &Resolved, tenant: &ResolvedTenant) -> OutputTree {
+/// Renders one tenant's files: one per environment namespace, holding its governance
+/// objects and the add-on objects placed in it.
+fn render_tenant(
+    resolved: &Resolved,
+    tenant: &ResolvedTenant,
+    addons: &Addons,
+    diags: &mut Vec<Diagnostic>,
+) -> OutputTree {
     let mut tree = OutputTree::default();
     let dns = &resolved.platform.spec.shared_services.dns;
+    let mut extra = if addons.is_empty() {
+        Vec::new()
+    } else {
+        addons.render(tenant, diags)
+    };
     for env in &tenant.environments {
         let mut objects = namespace::governance(tenant, env);
         objects.extend(network::policies(tenant, env, dns));
         objects.extend(rbac::roles(tenant, env));
-        tree.add_yaml(
-            format!(
-                "{}/kubernetes/{}.yaml",
-                tenant_dir(&tenant.name),
-                env.namespace
-            ),
-            objects,
+        let (mine, rest): (Vec<_>, Vec<_>) =
+            extra.into_iter().partition(|(ns, _)| *ns == env.namespace);
+        extra = rest;
+        objects.extend(mine.into_iter().map(|(_, o)| o));
+        if let Some(duplicate) = duplicate_key(&objects) {
+            diags.push(
+                Diagnostic::new(
+                    codes::ADDON_FAILED,
+                    format!(
+                        "two objects are `{} {}` in namespace `{}`",
+                        duplicate.kind, duplicate.name, env.namespace
+                    ),
+                )
+                .at(Label::value(
+                    &tenant.file,
+                    "/metadata/name",
+                    "for this tenant",
+                ))
+                .help("give each add-on object its own name"),
+            );
+        }
+        let path = format!(
+            "{}/kubernetes/{}.yaml",
+            tenant_dir(&tenant.name),
+            env.namespace
         );
+        tree.add_yaml(path, objects);
     }
     tree
+}
+
+fn duplicate_key(objects: &[Object]) -> Option<ObjectKey> {
+    let mut seen = BTreeSet::new();
+    objects
+        .iter()
+        .map(Object::key)
+        .find(|k| !seen.insert(k.clone()))
 }
 
 fn render_platform(resolved: &Resolved) -> OutputTree {

@@ -9,7 +9,7 @@ mod merge;
 mod templates;
 
 pub use merge::{BUILT_IN, Layer, merge, merge_layers, origin};
-pub use templates::{PlatformTemplates, TenantContext};
+pub use templates::{PlatformTemplates, TenantContext, first_line, sandboxed_environment};
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Label, codes};
 use crate::model::{

@@ -14,6 +14,17 @@ pub struct PlatformTemplates {
     names: Vec<String>,
 }
 
+/// A minijinja environment for user templates: no loader (so no file access beyond the
+/// templates added to it), undefined names are errors, and execution is bounded by `fuel`
+/// and a recursion limit, so an endless loop fails instead of hanging.
+pub fn sandboxed_environment(fuel: u64) -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_fuel(Some(fuel));
+    env.set_recursion_limit(20);
+    env
+}
+
 /// What a template sees of a tenant. Printed on its own it is the tenant's name, so both
 /// `{{ tenant }}` and `{{ tenant.name }}` work.
 #[derive(Debug)]
@@ -81,10 +92,7 @@ impl PlatformTemplates {
     /// Compiles `sources` (name → template text). Returns the names that failed with their
     /// errors, so each can be reported at its own line.
     pub fn compile(sources: &BTreeMap<String, String>) -> (Self, Vec<(String, String)>) {
-        let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        env.set_fuel(Some(10_000));
-        env.set_recursion_limit(20);
+        let mut env = sandboxed_environment(10_000);
         let mut failed = Vec::new();
         for (name, source) in sources {
             if let Err(e) = env.add_template_owned(name.clone(), source.clone()) {
@@ -125,7 +133,8 @@ impl PlatformTemplates {
     }
 }
 
-fn first_line(e: &minijinja::Error) -> String {
+/// A template error as one line: its kind and detail.
+pub fn first_line(e: &minijinja::Error) -> String {
     let mut text = e.kind().to_string();
     if let Some(detail) = e.detail() {
         text = format!("{text}: {detail}");

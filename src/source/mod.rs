@@ -8,7 +8,7 @@ mod locate;
 mod yaml;
 
 pub use locate::{Position, Target, locate};
-pub use yaml::{ParseError, ParseErrorKind, parse_document};
+pub use yaml::{ParseError, ParseErrorKind, parse_document, parse_stream};
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -68,6 +68,18 @@ pub fn parse_document(text: &str) -> Result<serde_json::Value, ParseError> {
     }
 }
 
+/// Parses a YAML stream (such as a template's output) into its non-null documents.
+pub fn parse_stream(text: &str) -> Result<Vec<serde_json::Value>, ParseError> {
+    let mut opts = options();
+    if let Some(budget) = opts.budget.as_mut() {
+        budget.max_documents = 1_000;
+    }
+    let mut docs: Vec<serde_json::Value> =
+        serde_saphyr::from_str_multiple_with_options(text, opts).map_err(|e| classify(&e))?;
+    docs.retain(|d| !d.is_null());
+    Ok(docs)
+}
+
 fn classify(error: &serde_saphyr::Error) -> ParseError {
     let position = error
         .location()
