@@ -393,4 +393,47 @@ mod tests {
         let over = [0.3, 0.3, 0.5].map(|s| Share::from_f64(s).unwrap());
         assert!(Share::sum(over) > 1_000_000_000);
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn unit() -> impl Strategy<Value = ResourceUnit> {
+            prop_oneof![
+                Just(ResourceUnit::Cpu),
+                Just(ResourceUnit::Bytes),
+                Just(ResourceUnit::Count)
+            ]
+        }
+
+        proptest! {
+            /// Formatting is canonical: parsing the formatted text gives the same quantity.
+            #[test]
+            fn format_then_parse_round_trips(units in 0u64..u64::MAX / 4, unit in unit()) {
+                let q = Quantity { nanos: u128::from(units) * unit.precision() };
+                let text = q.format(unit);
+                prop_assert_eq!(Quantity::parse(&text), Ok(q), "{}", text);
+            }
+
+            /// Environments never get more than the total, whatever the shares.
+            #[test]
+            fn shares_never_exceed_the_total(
+                units in 0u64..1_000_000_000_000,
+                shares in proptest::collection::vec(0u64..=1000, 1..6),
+                unit in unit(),
+            ) {
+                let total = Quantity { nanos: u128::from(units) * 1_000_000 };
+                let sum: u64 = shares.iter().sum();
+                let denominator = sum.max(1000);
+                let scaled: u128 = shares.iter().map(|s| total.scale(*s, denominator, unit).nanos).sum();
+                prop_assert!(scaled <= total.nanos);
+            }
+
+            /// Parsing never panics, whatever the text.
+            #[test]
+            fn parse_never_panics(text in "\\PC{0,40}") {
+                let _ = Quantity::parse(&text);
+            }
+        }
+    }
 }
