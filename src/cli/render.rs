@@ -2,7 +2,7 @@
 //! differs.
 
 use super::{Outcome, args::RenderArgs, fail, print_stdout, report};
-use crate::diagnostics::{Diagnostic, Diagnostics, Label, codes};
+use crate::diagnostics::{Diagnostic, Label, codes};
 use crate::emit::{ChangeKind, Plan, Scope};
 use similar::TextDiff;
 
@@ -131,6 +131,5 @@ fn check(plan: &Plan, args: &RenderArgs) -> Outcome {
             ""
         },
     );
-    let _ = Diagnostics::default();
     Outcome::Findings
 }

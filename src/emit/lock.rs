@@ -21,15 +21,12 @@ pub struct Lock {
 }
 
 impl Lock {
-    /// A lock of `files` (path → content).
-    pub fn of<'a>(files: impl IntoIterator<Item = (&'a String, &'a String)>) -> Self {
+    /// A lock of `files` (path → `sha256:` digest).
+    pub fn new(files: BTreeMap<String, String>) -> Self {
         Self {
             generator: "tenantc".into(),
             version: 1,
-            files: files
-                .into_iter()
-                .map(|(p, c)| (p.clone(), digest(c.as_bytes())))
-                .collect(),
+            files,
         }
     }
 

@@ -192,10 +192,7 @@ pub fn plan(
         .map(|(p, d)| (p.clone(), d.clone()))
         .collect();
     lock_files.extend(files.iter().map(|(p, c)| (p.clone(), digest(c.as_bytes()))));
-    let lock = Lock {
-        files: lock_files,
-        ..Lock::of([])
-    };
+    let lock = Lock::new(lock_files);
     let lock_changed = old_lock.as_ref() != Some(&lock);
     let mut unowned = Vec::new();
     let mut leftovers = Vec::new();
