@@ -79,8 +79,8 @@ pub struct SchemaArgs {
 pub enum DiagnosticFormat {
     /// Text with source snippets, on stderr.
     Human,
-    /// A JSON array, on stdout.
+    /// A JSON array (on stdout for `validate`, stderr otherwise).
     Json,
-    /// GitHub Actions annotations, on stdout.
+    /// GitHub Actions annotations (on stdout for `validate`, stderr otherwise).
     Github,
 }

@@ -37,10 +37,14 @@ pub fn run(args: &SchemaArgs) -> Outcome {
     }
     match (args.check, stale.is_empty()) {
         (true, false) => {
-            eprintln!(
-                "tenantc: stale schemas: {}; run `tenantc schema`",
-                stale.join(", ")
-            );
+            let mut fix = String::from("tenantc schema");
+            if args.repo.as_os_str() != "." {
+                fix.push_str(&format!(" --repo {}", args.repo.display()));
+            }
+            if let Some(out) = &args.out {
+                fix.push_str(&format!(" --out {}", out.display()));
+            }
+            eprintln!("tenantc: stale schemas: {}; run `{fix}`", stale.join(", "));
             Outcome::Findings
         }
         _ => {

@@ -31,7 +31,10 @@ fn render(dir: &Path) -> (i32, String) {
         .current_dir(dir)
         .output()
         .unwrap();
-    (output.status.code().unwrap_or(-1), String::from_utf8(output.stderr).unwrap())
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8(output.stderr).unwrap(),
+    )
 }
 
 #[test]
@@ -52,16 +55,31 @@ fn namespace_and_tenant_templates_render_into_namespace_files() {
     ]);
     let (code, stderr) = render(dir.path());
     assert_eq!(code, 0, "{stderr}");
-    let dev = std::fs::read_to_string(dir.path().join("out/tenants/acme/kubernetes/tenant-acme-dev.yaml")).unwrap();
-    let prod = std::fs::read_to_string(dir.path().join("out/tenants/acme/kubernetes/tenant-acme-prod.yaml")).unwrap();
+    let dev = std::fs::read_to_string(
+        dir.path()
+            .join("out/tenants/acme/kubernetes/tenant-acme-dev.yaml"),
+    )
+    .unwrap();
+    let prod = std::fs::read_to_string(
+        dir.path()
+            .join("out/tenants/acme/kubernetes/tenant-acme-prod.yaml"),
+    )
+    .unwrap();
     // The cost center `no: [1, 2]` stays one string: templates cannot change the structure.
-    assert!(dev.contains("  costCenter: 'no: [1, 2]'\n") || dev.contains("  costCenter: \"no: [1, 2]\"\n"), "{dev}");
+    assert!(
+        dev.contains("  costCenter: 'no: [1, 2]'\n")
+            || dev.contains("  costCenter: \"no: [1, 2]\"\n"),
+        "{dev}"
+    );
     assert!(dev.contains("  env: dev\n"), "{dev}");
     assert!(dev.contains("namespace: tenant-acme-dev\n"));
     assert!(!dev.contains("PrometheusRule"));
     assert!(prod.contains("kind: PrometheusRule"), "{prod}");
     assert!(prod.contains("- name: tenant-acme\n"), "{prod}");
-    assert!(prod.contains("tenantc.dev/tenant: acme"), "add-on objects carry the tenant's labels");
+    assert!(
+        prod.contains("tenantc.dev/tenant: acme"),
+        "add-on objects carry the tenant's labels"
+    );
 }
 
 /// Asserts that rendering fails with E0501 at `file` within a few seconds, writing nothing.
@@ -69,7 +87,11 @@ fn assert_rejected(templates: &[(&str, &str)], file: &str, says: &str) {
     let dir = repo(templates);
     let start = Instant::now();
     let (code, stderr) = render(dir.path());
-    assert!(start.elapsed() < Duration::from_secs(10), "took {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        start.elapsed()
+    );
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("error[E0501]"), "{stderr}");
     assert!(stderr.contains(&format!("--> {file}")), "{stderr}");
@@ -80,7 +102,10 @@ fn assert_rejected(templates: &[(&str, &str)], file: &str, says: &str) {
 #[test]
 fn include_outside_templates_is_not_found() {
     assert_rejected(
-        &[("templates/namespace/evil.yaml", "{% include '../../tiers/basic.yaml' %}\n")],
+        &[(
+            "templates/namespace/evil.yaml",
+            "{% include '../../tiers/basic.yaml' %}\n",
+        )],
         "templates/namespace/evil.yaml:1:1",
         "template not found",
     );
