@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 /// Runs every check over the resolved platform.
 ///
-/// Reports E0401 and E0403–E0407.
+/// Reports E0401, E0403–E0408 and W0409.
 pub fn check(resolved: &Resolved, diags: &mut Diagnostics) {
     let mut profiles: Vec<&Arc<Profile>> = resolved.tiers.values().collect();
     for tenant in &resolved.tenants {
@@ -29,7 +29,9 @@ pub fn check(resolved: &Resolved, diags: &mut Diagnostics) {
         check_limits(profile, diags);
         check_quota(profile, diags);
         check_isolation(profile, diags);
+        check_defaults(profile, diags);
     }
+    check_tenant_labels(resolved, diags);
     check_namespaces(resolved, diags);
     check_priority_classes(resolved, diags);
     check_apps(resolved, diags);
@@ -236,4 +238,105 @@ fn env_names(tenant: &crate::resolve::ResolvedTenant) -> String {
         .filter_map(|e| e.name.as_deref())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A quota on `requests.cpu` makes Kubernetes reject every pod without a cpu request; a
+/// LimitRange default request avoids that. Likewise for limits and memory.
+fn check_defaults(profile: &Profile, diags: &mut Diagnostics) {
+    let container = &profile.spec.limits.container;
+    for resource in ["cpu", "memory"] {
+        for (prefix, defaults, field) in [
+            ("requests", &container.default_request, "defaultRequest"),
+            ("limits", &container.default, "default"),
+        ] {
+            let key = format!("{prefix}.{resource}");
+            let constrained = profile.quota.contains_key(&key)
+                || (prefix == "requests" && profile.quota.contains_key(resource));
+            if constrained && !defaults.contains_key(resource) {
+                diags.push(
+                    Diagnostic::new(
+                        codes::QUOTA_WITHOUT_DEFAULTS,
+                        format!("the quota sets `{key}` but containers get no default `{resource}` {prefix}"),
+                    )
+                    .at(profile.label(&format!("/quota/{}", escape(&key)), "pods that set no value will be rejected"))
+                    .help(format!("set `limits.container.{field}.{resource}` in the tier or in `tierDefaults`")),
+                );
+            }
+        }
+    }
+}
+
+/// A tenant must not set a label the platform sets, nor one that namespace selectors of
+/// traffic rules match on: labelling its own namespace `name: api-gateway` would let it
+/// into every tenant that admits traffic from the gateway.
+fn check_tenant_labels(resolved: &Resolved, diags: &mut Diagnostics) {
+    let governance = &resolved.platform.spec.governance_labels;
+    let mut selected: BTreeMap<&str, &Profile> = BTreeMap::new();
+    for profile in resolved
+        .tiers
+        .values()
+        .map(Arc::as_ref)
+        .chain(resolved.tenants.iter().map(|t| t.profile.as_ref()))
+    {
+        let network = &profile.spec.network;
+        for rule in network.ingress.iter().chain(&network.egress) {
+            for key in rule.namespace_labels.keys() {
+                selected.entry(key).or_insert(profile);
+            }
+        }
+    }
+    for tenant in &resolved.tenants {
+        for key in tenant.tenant.spec.labels.keys() {
+            let at = Label::key(&tenant.file, format!("/spec/labels/{}", escape(key)), "");
+            if governance.contains_key(key) {
+                let platform = resolved
+                    .platform_file
+                    .as_deref()
+                    .unwrap_or(crate::resolve::BUILT_IN);
+                diags.push(
+                    Diagnostic::new(
+                        codes::TENANT_LABEL_CONFLICT,
+                        format!("label `{key}` is set by the platform"),
+                    )
+                    .at(Label {
+                        message: "a governance label of platform.yaml".into(),
+                        ..at
+                    })
+                    .note(
+                        "the platform sets it here",
+                        Some(Label::key(
+                            platform,
+                            format!("/spec/governanceLabels/{}", escape(key)),
+                            "",
+                        )),
+                    )
+                    .help("remove it from the tenant's labels"),
+                );
+            } else if let Some(profile) = selected.get(key.as_str()) {
+                let rule_at = find_selector(profile, key);
+                diags.push(
+                    Diagnostic::new(codes::TENANT_LABEL_CONFLICT, format!("label `{key}` is matched by namespace selectors"))
+                        .at(Label { message: "a tenant could join other tenants' allowed peers with it".into(), ..at })
+                        .note("a traffic rule selects namespaces by it", rule_at)
+                        .help("remove it; select namespaces by `kubernetes.io/metadata.name`, which tenants cannot set"),
+                );
+            }
+        }
+    }
+}
+
+fn find_selector(profile: &Profile, key: &str) -> Option<Label> {
+    let network = &profile.spec.network;
+    for (direction, rules) in [("ingress", &network.ingress), ("egress", &network.egress)] {
+        if let Some(i) = rules
+            .iter()
+            .position(|r| r.namespace_labels.contains_key(key))
+        {
+            return Some(profile.label(
+                &format!("/network/{direction}/{i}/namespaceLabels/{}", escape(key)),
+                "",
+            ));
+        }
+    }
+    None
 }

@@ -67,8 +67,13 @@ pub fn run(args: &RenderArgs) -> Outcome {
     match crate::emit::apply(&plan) {
         Ok(summary) => {
             eprintln!(
-                "tenantc: {} files in `{}`: {} written, {} removed, {} unchanged",
+                "tenantc: {} file{} in `{}`: {} written, {} removed, {} unchanged",
                 summary.written + summary.unchanged,
+                if summary.written + summary.unchanged == 1 {
+                    ""
+                } else {
+                    "s"
+                },
                 out.display(),
                 summary.written,
                 summary.removed,

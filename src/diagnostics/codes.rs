@@ -147,6 +147,10 @@ pub const PRIORITY_CLASS_CONFLICT: Code = Code::error(405, "priority-class-confl
 pub const ISOLATION_CONFIG_MISSING: Code = Code::error(406, "isolation-config-missing");
 /// A gitops app names an environment the tenant does not have.
 pub const UNKNOWN_APP_ENVIRONMENT: Code = Code::error(407, "unknown-app-environment");
+/// A tenant label whose key the platform sets or namespace selectors match on.
+pub const TENANT_LABEL_CONFLICT: Code = Code::error(408, "tenant-label-conflict");
+/// A quota constrains cpu or memory but the LimitRange gives containers no default for it.
+pub const QUOTA_WITHOUT_DEFAULTS: Code = Code::warning(409, "quota-without-defaults");
 
 // 05 render
 /// An add-on template failed to render or produced an invalid object.
@@ -201,6 +205,8 @@ pub const ALL: &[Code] = &[
     PRIORITY_CLASS_CONFLICT,
     ISOLATION_CONFIG_MISSING,
     UNKNOWN_APP_ENVIRONMENT,
+    TENANT_LABEL_CONFLICT,
+    QUOTA_WITHOUT_DEFAULTS,
     ADDON_FAILED,
     UNOWNED_FILE,
 ];

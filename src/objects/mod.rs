@@ -114,7 +114,12 @@ impl Serialize for Object {
             Object::NetworkPolicy(o) => o.serialize(s),
             Object::Role(o) => o.serialize(s),
             Object::RoleBinding(o) => o.serialize(s),
-            Object::PriorityClass(o) => o.serialize(s),
+            // k8s-openapi writes PriorityClass fields alphabetically, `description` before
+            // `metadata`; put them in kubectl's order like every other object.
+            Object::PriorityClass(o) => {
+                let value = serde_json::to_value(o).map_err(serde::ser::Error::custom)?;
+                KubernetesOrder(&value).serialize(s)
+            }
             Object::Other(o) => KubernetesOrder(&o.body).serialize(s),
         }
     }

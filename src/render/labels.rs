@@ -21,9 +21,21 @@ pub fn platform<'a>(
 /// tenantc's identifying labels always win.
 pub fn tenant(tenant: &ResolvedTenant, env: &ResolvedEnvironment) -> BTreeMap<String, String> {
     let mut labels = tenant.tenant.spec.labels.clone();
-    labels.insert(MANAGED_BY.0.into(), MANAGED_BY.1.into());
-    labels.insert("tenantc.dev/tenant".into(), tenant.name.clone());
-    labels.insert("tenantc.dev/tier".into(), tenant.tenant.spec.tier.clone());
+    labels.extend(identity(tenant, env));
+    labels
+}
+
+/// The labels that say what an object belongs to: managed by tenantc, which tenant, tier
+/// and environment.
+pub fn identity(tenant: &ResolvedTenant, env: &ResolvedEnvironment) -> BTreeMap<String, String> {
+    let mut labels = BTreeMap::from([
+        (MANAGED_BY.0.to_string(), MANAGED_BY.1.to_string()),
+        ("tenantc.dev/tenant".to_string(), tenant.name.clone()),
+        (
+            "tenantc.dev/tier".to_string(),
+            tenant.tenant.spec.tier.clone(),
+        ),
+    ]);
     if let Some(name) = &env.name {
         labels.insert("tenantc.dev/environment".into(), name.clone());
     }

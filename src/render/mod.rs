@@ -121,7 +121,7 @@ fn duplicate_key(objects: &[Object]) -> Option<ObjectKey> {
 fn render_platform(resolved: &Resolved) -> OutputTree {
     let mut tree = OutputTree::default();
     let mut classes: BTreeMap<&str, Object> = BTreeMap::new();
-    for (tier, profile) in &resolved.tiers {
+    for profile in resolved.tiers.values() {
         let Some(pc) = &profile.spec.priority_class else {
             continue;
         };
@@ -129,7 +129,7 @@ fn render_platform(resolved: &Resolved) -> OutputTree {
             Object::PriorityClass(PriorityClass {
                 metadata: ObjectMeta {
                     name: Some(pc.name.clone()),
-                    labels: Some(labels::platform([("tenantc.dev/tier", tier.as_str())])),
+                    labels: Some(labels::platform([])),
                     ..Default::default()
                 },
                 value: pc.value,

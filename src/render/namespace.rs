@@ -31,8 +31,11 @@ pub fn meta(tenant: &ResolvedTenant, env: &ResolvedEnvironment, name: &str) -> O
 
 fn namespace(tenant: &ResolvedTenant, env: &ResolvedEnvironment) -> Namespace {
     let spec = &tenant.tenant.spec;
-    let mut labels = env.governance_labels.clone();
-    labels.extend(labels::tenant(tenant, env));
+    // The tenant's own labels first, then the platform's governance labels, then tenantc's:
+    // a tenant cannot override what the platform or tenantc set.
+    let mut labels = spec.labels.clone();
+    labels.extend(env.governance_labels.clone());
+    labels.extend(labels::identity(tenant, env));
     labels.insert(
         "tenantc.dev/lifecycle".into(),
         spec.lifecycle.as_str().into(),

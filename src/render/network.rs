@@ -43,25 +43,38 @@ pub fn policies(
             &[INGRESS, EGRESS],
         ));
     }
-    if network.allow_same_tenant {
+    // Allow rules only carve exceptions out of directions that are isolated: by default-deny,
+    // or (when a tier opts out of it) by its own rules in that direction. They never isolate
+    // a direction by themselves.
+    let ingress_isolated = network.default_deny || !network.ingress.is_empty();
+    let egress_isolated = network.default_deny || !network.egress.is_empty();
+    if network.allow_same_tenant && (ingress_isolated || egress_isolated) {
         let peer = NetworkPolicyPeer {
             namespace_selector: Some(match_labels([("tenantc.dev/tenant", tenant.name.as_str())])),
             ..Default::default()
         };
+        let types: Vec<&str> = [(ingress_isolated, INGRESS), (egress_isolated, EGRESS)]
+            .into_iter()
+            .filter_map(|(isolated, t)| isolated.then_some(t))
+            .collect();
         out.push(policy(
             "allow-same-tenant".into(),
-            Some(vec![NetworkPolicyIngressRule {
-                from: Some(vec![peer.clone()]),
-                ports: None,
-            }]),
-            Some(vec![NetworkPolicyEgressRule {
-                to: Some(vec![peer]),
-                ports: None,
-            }]),
-            &[INGRESS, EGRESS],
+            ingress_isolated.then(|| {
+                vec![NetworkPolicyIngressRule {
+                    from: Some(vec![peer.clone()]),
+                    ports: None,
+                }]
+            }),
+            egress_isolated.then(|| {
+                vec![NetworkPolicyEgressRule {
+                    to: Some(vec![peer]),
+                    ports: None,
+                }]
+            }),
+            &types,
         ));
     }
-    if network.allow_dns {
+    if network.allow_dns && egress_isolated {
         let peer = NetworkPolicyPeer {
             namespace_selector: Some(match_labels([(
                 "kubernetes.io/metadata.name",

@@ -56,7 +56,11 @@ pub fn check_spec(spec: &TierSpec, origin: Origin, diags: &mut Diagnostics) {
                 codes::DEFAULT_DENY_DISABLED,
                 "the tier opts out of default-deny networking",
             )
-            .at(label(origin, "/network/defaultDeny", "tenant namespaces accept all traffic"))
+            .at(label(
+                origin,
+                "/network/defaultDeny",
+                "tenant namespaces accept any traffic their rules do not restrict",
+            ))
             .help("keep `defaultDeny: true` and allow what is needed with `ingress` and `egress` rules"),
         );
     }

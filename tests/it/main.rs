@@ -1,0 +1,10 @@
+//! All integration tests, compiled into one binary. Modules by theme; helpers in `support`.
+
+mod support;
+
+mod addons;
+mod cli;
+mod determinism;
+mod golden;
+mod invalid;
+mod upstream_schemas;
