@@ -17,7 +17,8 @@ pub fn run(args: &ValidateArgs) -> Outcome {
     ) {
         Outcome::Findings
     } else {
-        eprintln!("tenantc: {tenants} tenants valid");
+        let plural = if tenants == 1 { "" } else { "s" };
+        eprintln!("tenantc: {tenants} tenant{plural} valid");
         Outcome::Success
     }
 }

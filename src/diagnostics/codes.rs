@@ -95,7 +95,7 @@ pub const INVALID_NAME: Code = Code::error(207, "invalid-name");
 pub const DUPLICATE_NAME: Code = Code::error(208, "duplicate-name");
 /// A value that is not a Kubernetes quantity.
 pub const INVALID_QUANTITY: Code = Code::error(213, "invalid-quantity");
-/// A label key that Kubernetes would reject.
+/// A label key that Kubernetes would reject, or that is reserved.
 pub const INVALID_LABEL_KEY: Code = Code::error(214, "invalid-label-key");
 /// A label value that Kubernetes would reject.
 pub const INVALID_LABEL_VALUE: Code = Code::error(215, "invalid-label-value");

@@ -36,6 +36,9 @@ pub struct Loaded {
     pub tiers: Vec<Document>,
     /// `tenants/**/*.yaml`, sorted by path.
     pub tenants: Vec<Document>,
+    /// Every file found under `tiers/`, readable or not, so a tenant of a broken tier is not
+    /// also told that its tier does not exist.
+    pub tier_paths: Vec<String>,
     /// `templates/**/*.yaml`, sorted by path: template text, not YAML documents.
     pub templates: Vec<Arc<SourceFile>>,
     /// The text of every file read.
@@ -71,6 +74,7 @@ pub fn load_files(repo: &Path, files: &RepoFiles, diags: &mut Diagnostics) -> Lo
     let platform: Vec<String> = files.platform.iter().cloned().collect();
     loaded.platform = collect(read(&platform)).pop();
     loaded.tiers = collect(read(&files.tiers));
+    loaded.tier_paths = files.tiers.clone();
     loaded.tenants = collect(read(&files.tenants));
     for path in &files.templates {
         match read_text(repo, path) {
@@ -171,17 +175,33 @@ fn read_document(repo: &Path, path: &str) -> FileResult {
             let headline = match e.kind {
                 ParseErrorKind::Syntax => "the file is not valid YAML",
                 ParseErrorKind::DuplicateKey => "a mapping has the same key twice",
-                ParseErrorKind::Budget => {
-                    "the YAML is too deeply nested or expands too many aliases"
-                }
+                ParseErrorKind::Budget => "the YAML is too complex to read safely",
                 ParseErrorKind::Empty => "the file is empty",
                 ParseErrorKind::MultipleDocuments => "the file holds more than one YAML document",
             };
-            let d = Diagnostic::new(code, headline).at(Label {
+            let help = match e.kind {
+                ParseErrorKind::Empty => {
+                    Some("a tenant or tier file holds one document; delete the file or fill it in")
+                }
+                ParseErrorKind::MultipleDocuments => {
+                    Some("put each tenant or tier in a file of its own")
+                }
+                ParseErrorKind::Budget if e.message.starts_with("nested") => {
+                    Some("tenant and tier documents need far fewer levels; flatten the structure")
+                }
+                ParseErrorKind::Budget => {
+                    Some("write the values out instead of expanding anchors and aliases")
+                }
+                _ => None,
+            };
+            let mut d = Diagnostic::new(code, headline).at(Label {
                 file: path.into(),
                 anchor,
                 message: e.message,
             });
+            if let Some(help) = help {
+                d = d.help(help);
+            }
             (None, Some(source), vec![d])
         }
     }

@@ -66,7 +66,11 @@ fn yaml_files(
         .max_depth(depth)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        .filter_entry(|e| {
+            e.depth() == 0
+                || !e.file_type().is_dir()
+                || !e.file_name().to_string_lossy().starts_with('.')
+        });
     for entry in walker {
         let entry = entry.map_err(io::Error::other)?;
         let relative = entry.path().strip_prefix(repo).unwrap_or(entry.path());
@@ -75,6 +79,13 @@ fn yaml_files(
         };
         let name = entry.file_name().to_string_lossy();
         if name.starts_with('.') {
+            if name.ends_with(".yaml") && entry.file_type().is_file() {
+                diags.push(
+                    Diagnostic::new(codes::IGNORED_FILE, "hidden file ignored")
+                        .at(Label::file(&path, ""))
+                        .help("names starting with `.` are never read; rename the file if it is an input"),
+                );
+            }
             continue;
         }
         if entry.file_type().is_symlink() {

@@ -142,7 +142,7 @@ pub fn resolve(input: &Validated, diags: &mut Diagnostics) -> Resolved {
                 &valid.file,
                 &valid.tenant,
                 &tiers,
-                &input.tiers,
+                input,
                 &templates,
                 &platform_file,
                 &mut local,
@@ -269,15 +269,15 @@ fn resolve_tenant(
     file: &str,
     tenant: &Tenant,
     tiers: &BTreeMap<String, Arc<Profile>>,
-    valid_tiers: &BTreeMap<String, ValidTier>,
+    input: &Validated,
     templates: &PlatformTemplates,
     platform_file: &str,
     diags: &mut Diagnostics,
 ) -> Option<ResolvedTenant> {
     let tier_name = &tenant.spec.tier;
     let Some(tier_profile) = tiers.get(tier_name) else {
-        if !valid_tiers.contains_key(tier_name) {
-            let known: Vec<&str> = valid_tiers.keys().map(String::as_str).collect();
+        if !input.tier_names.contains(tier_name) {
+            let known: Vec<&str> = input.tier_names.iter().map(String::as_str).collect();
             let help = if known.is_empty() {
                 "add a file under `tiers/`".to_string()
             } else {
@@ -297,6 +297,7 @@ fn resolve_tenant(
             );
         }
         // A tier with errors was reported at its own file; its tenants are skipped quietly.
+        // (A tier file named after the tier but holding another name is E0206 there.)
         return None;
     };
     let profile = if tenant.spec.overrides.is_null() {
@@ -438,7 +439,7 @@ fn render_name(
                 Diagnostic::new(codes::INVALID_NAMESPACE, format!("namespace name `{name}` is not a DNS-1123 label"))
                     .at(Label::value(file, "/metadata/name", "the tenant whose namespace it is"))
                     .note("rendered from the naming template", Some(Label::value(platform_file, template, "")))
-                    .help("namespace names are at most 63 lower-case letters, digits and `-`; shorten the tenant or environment name"),
+                    .help("namespace names are DNS-1123 labels: at most 63 lower-case letters, digits and `-`, starting and ending with a letter or digit"),
             );
             None
         }
@@ -450,13 +451,18 @@ fn render_name(
 }
 
 fn template_failed(file: &str, platform_file: &str, template: &str, error: String) -> Diagnostic {
+    let tenant = file
+        .rsplit('/')
+        .next()
+        .unwrap_or(file)
+        .trim_end_matches(".yaml");
     Diagnostic::new(
         codes::TEMPLATE_FAILED,
         "a platform template failed for this tenant",
     )
     .at(Label::value(platform_file, template, error))
     .note(
-        "while rendering tenant",
+        format!("while rendering tenant `{tenant}`"),
         Some(Label::value(file, "/metadata/name", "")),
     )
 }
@@ -510,7 +516,7 @@ fn fan_out(
                         diags.push(
                                 Diagnostic::new(codes::INVALID_GOVERNANCE_LABEL, format!("governance label `{key}` renders to `{value}`, not a valid label value"))
                                     .at(Label::value(platform_file, name.clone(), problem))
-                                    .note("for tenant", Some(Label::value(file, "/metadata/name", ""))),
+                                    .note(format!("for tenant `{}`", context.name()), Some(Label::value(file, "/metadata/name", ""))),
                             );
                         return None;
                     }

@@ -39,6 +39,11 @@ pub struct TenantContext {
 }
 
 impl TenantContext {
+    /// The tenant's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// The context of `tenant`.
     pub fn new(tenant: &Tenant) -> Self {
         let spec = &tenant.spec;

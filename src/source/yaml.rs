@@ -56,13 +56,13 @@ pub fn parse_document(text: &str) -> Result<serde_json::Value, ParseError> {
     match docs.len() {
         0 => Err(ParseError {
             kind: ParseErrorKind::Empty,
-            message: "the file holds no YAML document".into(),
+            message: String::new(),
             position: None,
         }),
         1 => Ok(docs.pop().unwrap_or_default()),
         _ => Err(ParseError {
             kind: ParseErrorKind::MultipleDocuments,
-            message: "the file holds more than one YAML document".into(),
+            message: String::new(),
             position: None,
         }),
     }
@@ -86,21 +86,41 @@ fn classify(error: &serde_saphyr::Error) -> ParseError {
         .filter(|l| l.line() > 0)
         .map(|l| (l.line() as usize, l.column().max(1) as usize));
     let full = error.without_snippet().to_string();
-    let message = full
-        .lines()
-        .next()
-        .unwrap_or("invalid YAML")
-        .trim()
-        .to_string();
-    let lower = full.to_lowercase();
-    let kind = if lower.contains("duplicate") {
-        ParseErrorKind::DuplicateKey
-    } else if lower.contains("budget") || lower.contains("limit") || lower.contains("depth") {
-        ParseErrorKind::Budget
-    } else if lower.contains("multiple documents") || lower.contains("documents") {
-        ParseErrorKind::MultipleDocuments
+    let first = full.lines().next().unwrap_or("invalid YAML").trim();
+    // The position is shown separately; drop the parser's own " at line N, column M".
+    let first = first.split(" at line ").next().unwrap_or(first).trim();
+    let lower = first.to_lowercase();
+    let (kind, message) = if let Some(rest) = first.strip_prefix("duplicate mapping key: ") {
+        let key = rest
+            .split(", set DuplicateKeyPolicy")
+            .next()
+            .unwrap_or(rest);
+        (
+            ParseErrorKind::DuplicateKey,
+            format!("`{key}` appears again in this mapping"),
+        )
+    } else if lower.contains("duplicate") {
+        (
+            ParseErrorKind::DuplicateKey,
+            "a key appears twice in this mapping".to_string(),
+        )
+    } else if lower.contains("budget") || lower.contains("recursion limit") {
+        let message = if lower.contains("depth") || lower.contains("recursion") {
+            format!("nested deeper than {MAX_DEPTH} levels")
+        } else if lower.contains("documents") {
+            return ParseError {
+                kind: ParseErrorKind::MultipleDocuments,
+                message: String::new(),
+                position,
+            };
+        } else if lower.contains("alias") || lower.contains("anchor") {
+            "too many aliases or anchors".to_string()
+        } else {
+            "aliases expand to too many nodes".to_string()
+        };
+        (ParseErrorKind::Budget, message)
     } else {
-        ParseErrorKind::Syntax
+        (ParseErrorKind::Syntax, first.to_string())
     };
     ParseError {
         kind,

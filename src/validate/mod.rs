@@ -54,6 +54,8 @@ pub struct Validated {
     pub tiers: BTreeMap<String, ValidTier>,
     /// The valid tenants, sorted by name.
     pub tenants: Vec<ValidTenant>,
+    /// The names of all tier files, valid or not.
+    pub tier_names: std::collections::BTreeSet<String>,
 }
 
 /// Validates everything `load` read.
@@ -61,7 +63,14 @@ pub struct Validated {
 /// Reports E0201–E0208 and E0214–E0215 for tenant labels; documents with errors are left
 /// out of the result so later stages see only well-formed input.
 pub fn validate(loaded: &Loaded, diags: &mut Diagnostics) -> Validated {
-    let mut out = Validated::default();
+    let mut out = Validated {
+        tier_names: loaded
+            .tier_paths
+            .iter()
+            .map(|p| file_stem(p).to_string())
+            .collect(),
+        ..Validated::default()
+    };
     if let Some(doc) = &loaded.platform
         && let Some(platform) = typed::<Platform>(Kind::Platform, doc, diags)
     {
@@ -177,6 +186,12 @@ fn typed<T: DeserializeOwned>(kind: Kind, doc: &Document, diags: &mut Diagnostic
             None
         }
     }
+}
+
+/// `acme` for `tenants/x/acme.yaml`.
+fn file_stem(path: &str) -> &str {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.strip_suffix(".yaml").unwrap_or(name)
 }
 
 /// A tenant or tier file must be named after its document: `<name>.yaml`.

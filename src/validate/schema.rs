@@ -79,6 +79,11 @@ fn to_diagnostic(
         .replace("~1", "/")
         .replace("~0", "~");
     let shown = short(instance);
+    if pointer.is_empty() && !instance.is_object() {
+        return Diagnostic::new(codes::WRONG_TYPE, "the document must be a mapping")
+            .at(Label::value(file, pointer, format!("found {}", json_type(instance))))
+            .help("start from an example: `apiVersion`, `kind`, `metadata` and `spec` at the top level");
+    }
     let (code, message, label): (Code, String, Label) = match kind {
         ValidationErrorKind::AdditionalProperties { unexpected }
         | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
@@ -92,10 +97,26 @@ fn to_diagnostic(
         }
         ValidationErrorKind::Required { property } => {
             let name = property.as_str().unwrap_or_default();
+            // Point at the key of the mapping that lacks the field (at the top, its start).
+            let label = if pointer.is_empty() {
+                Label::value(file, pointer, format!("`{name}` is required here"))
+            } else {
+                Label::key(file, pointer, format!("`{name}` is required here"))
+            };
             (
                 codes::MISSING_FIELD,
                 format!("missing field `{name}`"),
-                Label::value(file, pointer, format!("`{name}` is required here")),
+                label,
+            )
+        }
+        ValidationErrorKind::OneOfNotValid { context } | ValidationErrorKind::AnyOf { context }
+            if constants(context).is_some() =>
+        {
+            let options = constants(context).unwrap_or_default();
+            (
+                codes::INVALID_VALUE,
+                format!("{shown} is not a valid `{field}`"),
+                Label::value(file, pointer, format!("expected one of {options}")),
             )
         }
         ValidationErrorKind::Type { kind } => (
@@ -169,12 +190,35 @@ fn to_diagnostic(
     Diagnostic::new(code, message).at(label)
 }
 
+/// When every branch of a `oneOf`/`anyOf` failed on a `const` (a documented enum), the
+/// allowed values, listed.
+fn constants(context: &[Vec<jsonschema::ValidationError<'static>>]) -> Option<String> {
+    let mut values = Vec::new();
+    for branch in context {
+        for error in branch {
+            match error.kind() {
+                ValidationErrorKind::Constant { expected_value } => {
+                    values.push(list(&serde_json::Value::Array(vec![
+                        expected_value.as_ref().clone(),
+                    ])))
+                }
+                ValidationErrorKind::Enum { options } => values.push(list(options)),
+                _ => return None,
+            }
+        }
+    }
+    (!values.is_empty()).then(|| values.join(", "))
+}
+
 fn short(value: &serde_json::Value) -> String {
     let text = match value {
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
     };
-    let cut: String = text.chars().take(60).collect();
+    let mut cut: String = text.chars().take(60).collect();
+    if text.chars().count() > 60 {
+        cut.push('…');
+    }
     format!("`{cut}`")
 }
 
