@@ -51,14 +51,14 @@ pub fn origin(layers: &[Layer], pointer: &str) -> (String, String) {
     let segments: Vec<String> = pointer
         .split('/')
         .skip(1)
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .map(crate::source::unescape_segment)
         .collect();
     for depth in (0..=segments.len()).rev() {
         for layer in layers.iter().rev() {
             if holds(&layer.value, &segments[..depth]) {
                 let within: String = segments[..depth]
                     .iter()
-                    .map(|s| format!("/{}", s.replace('~', "~0").replace('/', "~1")))
+                    .map(|s| format!("/{}", crate::source::escape_segment(s)))
                     .collect();
                 return (layer.file.clone(), format!("{}{within}", layer.base));
             }

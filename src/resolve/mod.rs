@@ -505,9 +505,7 @@ fn fan_out(
         ("governanceAnnotations", &mut governance_annotations),
     ] {
         for name in templates.names_under(&format!("/spec/{field}/")) {
-            let key = name[field.len() + 7..]
-                .replace("~1", "/")
-                .replace("~0", "~");
+            let key = crate::source::unescape_segment(&name[field.len() + 7..]);
             match templates.render(name, context, env_name) {
                 Ok(value) => {
                     if field == "governanceLabels"

@@ -136,7 +136,7 @@ pub fn locate(text: &str, pointer: &str, target: Target) -> Option<Position> {
         return Some(first_line(found));
     }
     while let Some(raw) = segments.next() {
-        let segment = raw.replace("~1", "/").replace("~0", "~");
+        let segment = super::unescape_segment(raw);
         let last = segments.peek().is_none();
         match &node.value {
             Node::Map(entries) => {

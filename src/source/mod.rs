@@ -13,6 +13,16 @@ pub use yaml::{ParseError, ParseErrorKind, parse_document, parse_stream};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// Escapes a map key for use as one segment of a JSON pointer (`/` → `~1`, `~` → `~0`).
+pub fn escape_segment(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// Reverses [`escape_segment`].
+pub fn unescape_segment(segment: &str) -> String {
+    segment.replace("~1", "/").replace("~0", "~")
+}
+
 /// One input file: its path relative to the repository (with `/` separators) and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceFile {

@@ -11,7 +11,7 @@ pub use schema::Kind;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Label, codes};
 use crate::load::{Document, Loaded};
-use crate::model::{Platform, Tenant, Tier, label_key_problem, label_value_problem};
+use crate::model::{Platform, Tenant, Tier};
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -249,7 +249,8 @@ fn insert_unique<T>(
 
 /// Checks of a tenant that the schema cannot express.
 fn check_tenant(file: &str, tenant: &Tenant, diags: &mut Diagnostics) -> bool {
-    check_labels(file, "/spec/labels", &tenant.spec.labels, diags);
+    let here = |p: &str| (file.to_string(), p.to_string());
+    spec::check_labels("/spec/labels", &tenant.spec.labels, &here, diags);
     for key in tenant.spec.labels.keys() {
         if let Some(prefix) = reserved_prefix(key) {
             diags.push(
@@ -323,34 +324,4 @@ fn reserved_prefix(key: &str) -> Option<&'static str> {
     ]
     .into_iter()
     .find(|reserved| prefix == *reserved)
-}
-
-/// Reports label keys and values Kubernetes would reject (E0214, E0215).
-pub fn check_labels(
-    file: &str,
-    pointer: &str,
-    labels: &BTreeMap<String, String>,
-    diags: &mut Diagnostics,
-) {
-    for (key, value) in labels {
-        let at = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
-        if let Some(problem) = label_key_problem(key) {
-            diags.push(
-                Diagnostic::new(
-                    codes::INVALID_LABEL_KEY,
-                    format!("`{key}` is not a valid label key"),
-                )
-                .at(Label::key(file, at.clone(), problem)),
-            );
-        }
-        if let Some(problem) = label_value_problem(value) {
-            diags.push(
-                Diagnostic::new(
-                    codes::INVALID_LABEL_VALUE,
-                    format!("`{value}` is not a valid label value"),
-                )
-                .at(Label::value(file, at, problem)),
-            );
-        }
-    }
 }

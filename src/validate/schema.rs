@@ -72,12 +72,7 @@ fn to_diagnostic(
     kind: &ValidationErrorKind,
     instance: &serde_json::Value,
 ) -> Diagnostic {
-    let field = pointer
-        .rsplit('/')
-        .next()
-        .unwrap_or("")
-        .replace("~1", "/")
-        .replace("~0", "~");
+    let field = crate::source::unescape_segment(pointer.rsplit('/').next().unwrap_or(""));
     let shown = short(instance);
     if pointer.is_empty() && !instance.is_object() {
         return Diagnostic::new(codes::WRONG_TYPE, "the document must be a mapping")
@@ -88,7 +83,7 @@ fn to_diagnostic(
         ValidationErrorKind::AdditionalProperties { unexpected }
         | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
             let name = unexpected.first().cloned().unwrap_or_default();
-            let escaped = name.replace('~', "~0").replace('/', "~1");
+            let escaped = crate::source::escape_segment(&name);
             (
                 codes::UNKNOWN_FIELD,
                 format!("unknown field `{name}`"),

@@ -24,7 +24,7 @@ fn key_label(origin: Origin, pointer: &str, message: impl Into<String>) -> Label
 
 /// Escapes a map key for use in a JSON pointer.
 pub fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
+    crate::source::escape_segment(key)
 }
 
 /// Checks a merged tier spec; every diagnostic points at the document that set the value.
@@ -169,32 +169,13 @@ fn check_environments(spec: &TierSpec, origin: Origin, diags: &mut Diagnostics) 
 }
 
 fn check_rule(at: &str, rule: &TrafficRule, origin: Origin, diags: &mut Diagnostics) {
-    for (field, labels) in [
-        ("namespaceLabels", &rule.namespace_labels),
-        ("podLabels", &rule.pod_labels),
-    ] {
-        for (key, value) in labels {
-            let pointer = format!("{at}/{field}/{}", escape(key));
-            if let Some(problem) = label_key_problem(key) {
-                diags.push(
-                    Diagnostic::new(
-                        codes::INVALID_LABEL_KEY,
-                        format!("`{key}` is not a valid label key"),
-                    )
-                    .at(key_label(origin, &pointer, problem)),
-                );
-            }
-            if let Some(problem) = label_value_problem(value) {
-                diags.push(
-                    Diagnostic::new(
-                        codes::INVALID_LABEL_VALUE,
-                        format!("`{value}` is not a valid label value"),
-                    )
-                    .at(label(origin, &pointer, problem)),
-                );
-            }
-        }
-    }
+    check_labels(
+        &format!("{at}/namespaceLabels"),
+        &rule.namespace_labels,
+        origin,
+        diags,
+    );
+    check_labels(&format!("{at}/podLabels"), &rule.pod_labels, origin, diags);
     let selects = !rule.namespace_labels.is_empty() || !rule.pod_labels.is_empty();
     match &rule.cidr {
         Some(cidr) => {
@@ -300,6 +281,37 @@ pub fn check_cidr(
                 ),
             );
             None
+        }
+    }
+}
+
+/// Reports label keys and values Kubernetes would reject (E0214, E0215) in the label map at
+/// `pointer`.
+pub fn check_labels(
+    pointer: &str,
+    labels: &BTreeMap<String, String>,
+    origin: Origin,
+    diags: &mut Diagnostics,
+) {
+    for (key, value) in labels {
+        let at = format!("{pointer}/{}", escape(key));
+        if let Some(problem) = label_key_problem(key) {
+            diags.push(
+                Diagnostic::new(
+                    codes::INVALID_LABEL_KEY,
+                    format!("`{key}` is not a valid label key"),
+                )
+                .at(key_label(origin, &at, problem)),
+            );
+        }
+        if let Some(problem) = label_value_problem(value) {
+            diags.push(
+                Diagnostic::new(
+                    codes::INVALID_LABEL_VALUE,
+                    format!("`{value}` is not a valid label value"),
+                )
+                .at(label(origin, &at, problem)),
+            );
         }
     }
 }
