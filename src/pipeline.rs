@@ -28,22 +28,47 @@ pub struct Compiled {
 pub fn compile(repo: &Path) -> io::Result<Compiled> {
     let mut diagnostics = Diagnostics::default();
     let loaded = crate::load::load(repo, &mut diagnostics)?;
+    Ok(stages(loaded, diagnostics))
+}
+
+/// Validates, resolves and checks what `load` read.
+pub fn stages(loaded: crate::load::Loaded, mut diagnostics: Diagnostics) -> Compiled {
     let validated = crate::validate::validate(&loaded, &mut diagnostics);
     let resolved = crate::resolve::resolve(&validated, &mut diagnostics);
     crate::check::check(&resolved, &mut diagnostics);
-    Ok(Compiled {
+    Compiled {
         sources: loaded.sources,
         resolved,
         diagnostics,
         templates: loaded.templates,
-    })
+    }
+}
+
+/// Compiles and renders a single tenant from only the files it depends on (for
+/// `cmp generate`); `Ok(None)` when the tenant has no file. The tree is `None` when any error
+/// was reported.
+pub fn render_tenant(
+    repo: &Path,
+    tenant: &str,
+) -> io::Result<Option<(Compiled, Option<OutputTree>)>> {
+    let mut diagnostics = Diagnostics::default();
+    let Some(loaded) = crate::load::load_tenant(repo, tenant, &mut diagnostics)? else {
+        return Ok(None);
+    };
+    let compiled = stages(loaded, diagnostics);
+    let only = [tenant.to_string()];
+    Ok(Some(finish(compiled, Some(&only))))
 }
 
 /// Compiles and renders; the tree is `None` when any error was reported.
 pub fn render(repo: &Path, only: Option<&[String]>) -> io::Result<(Compiled, Option<OutputTree>)> {
-    let mut compiled = compile(repo)?;
+    Ok(finish(compile(repo)?, only))
+}
+
+/// Renders a compiled repository unless a stage reported an error.
+pub fn finish(mut compiled: Compiled, only: Option<&[String]>) -> (Compiled, Option<OutputTree>) {
     if compiled.diagnostics.has_errors() {
-        return Ok((compiled, None));
+        return (compiled, None);
     }
     let tree = crate::render::render(
         &compiled.resolved,
@@ -52,7 +77,18 @@ pub fn render(repo: &Path, only: Option<&[String]>) -> io::Result<(Compiled, Opt
         &mut compiled.diagnostics,
     );
     if compiled.diagnostics.has_errors() {
-        return Ok((compiled, None));
+        return (compiled, None);
     }
-    Ok((compiled, Some(tree)))
+    (compiled, Some(tree))
+}
+
+/// Compiles and renders a repository whose files come from `input` (a directory, or files in
+/// memory such as a git revision's, for `tenantc diff --base`).
+pub fn render_input(
+    input: crate::load::Input<'_>,
+    only: Option<&[String]>,
+) -> io::Result<(Compiled, Option<OutputTree>)> {
+    let mut diagnostics = Diagnostics::default();
+    let loaded = crate::load::load_input(input, &mut diagnostics)?;
+    Ok(finish(stages(loaded, diagnostics), only))
 }

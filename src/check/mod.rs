@@ -4,6 +4,8 @@
 //!
 //! Reads the resolved model and reports; it never changes it.
 
+mod argocd;
+
 use crate::diagnostics::{Diagnostic, Diagnostics, Label, codes};
 use crate::model::{Isolation, LimitBounds, Quantity, ResourceUnit};
 use crate::resolve::{Profile, Resolved};
@@ -13,7 +15,7 @@ use std::sync::Arc;
 
 /// Runs every check over the resolved platform.
 ///
-/// Reports E0401, E0403–E0408 and W0409.
+/// Reports E0401, E0403–E0408, W0409 and E0410.
 pub fn check(resolved: &Resolved, diags: &mut Diagnostics) {
     let mut profiles: Vec<&Arc<Profile>> = resolved.tiers.values().collect();
     for tenant in &resolved.tenants {
@@ -32,6 +34,7 @@ pub fn check(resolved: &Resolved, diags: &mut Diagnostics) {
         check_defaults(profile, diags);
     }
     check_tenant_labels(resolved, diags);
+    argocd::check_names(resolved, diags);
     check_namespaces(resolved, diags);
     check_priority_classes(resolved, diags);
     check_apps(resolved, diags);

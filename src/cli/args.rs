@@ -21,6 +21,32 @@ pub enum Command {
     Render(RenderArgs),
     /// Write the JSON Schemas of the input kinds (for editors and CI).
     Schema(SchemaArgs),
+    /// Argo CD Config Management Plugin commands.
+    #[command(subcommand)]
+    Cmp(CmpCommand),
+}
+
+/// The plugin commands Argo CD's repo server runs.
+#[derive(Debug, Subcommand)]
+pub enum CmpCommand {
+    /// Print one tenant's objects as a YAML stream, exactly as in `out/` (nothing on stdout on
+    /// any error).
+    Generate(CmpArgs),
+}
+
+/// Arguments of `cmp generate`; Argo CD passes them as plugin parameters in the environment
+/// (`ARGOCD_APP_PARAMETERS`, `PARAM_TENANT`, `PARAM_PART`, `ARGOCD_ENV_TENANT`, …).
+#[derive(Debug, clap::Args)]
+pub struct CmpArgs {
+    /// The platform repository (default: the current directory, where Argo CD runs the plugin).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub repo: PathBuf,
+    /// The tenant (overrides the plugin parameter).
+    #[arg(long, value_name = "NAME")]
+    pub tenant: Option<String>,
+    /// kubernetes, cluster, argocd or all (overrides the plugin parameter; default all).
+    #[arg(long, value_name = "PART")]
+    pub part: Option<String>,
 }
 
 /// Where the platform repository is.

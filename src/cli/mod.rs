@@ -6,6 +6,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod args;
+mod cmp;
 mod render;
 mod schema;
 mod validate;
@@ -52,6 +53,7 @@ pub fn run() -> ExitCode {
         Command::Validate(a) => validate::run(&a),
         Command::Render(a) => with_jobs(a.jobs, || render::run(&a)),
         Command::Schema(a) => schema::run(&a),
+        Command::Cmp(args::CmpCommand::Generate(a)) => cmp::run(&a),
     };
     outcome.into()
 }

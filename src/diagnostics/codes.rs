@@ -151,6 +151,8 @@ pub const UNKNOWN_APP_ENVIRONMENT: Code = Code::error(407, "unknown-app-environm
 pub const TENANT_LABEL_CONFLICT: Code = Code::error(408, "tenant-label-conflict");
 /// A quota constrains cpu or memory but the LimitRange gives containers no default for it.
 pub const QUOTA_WITHOUT_DEFAULTS: Code = Code::warning(409, "quota-without-defaults");
+/// Two Argo CD Applications or AppProjects would have the same name.
+pub const ARGOCD_NAME_COLLISION: Code = Code::error(410, "argocd-name-collision");
 
 // 05 render
 /// An add-on template failed to render or produced an invalid object.
@@ -207,6 +209,7 @@ pub const ALL: &[Code] = &[
     UNKNOWN_APP_ENVIRONMENT,
     TENANT_LABEL_CONFLICT,
     QUOTA_WITHOUT_DEFAULTS,
+    ARGOCD_NAME_COLLISION,
     ADDON_FAILED,
     UNOWNED_FILE,
 ];

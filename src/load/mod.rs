@@ -4,8 +4,10 @@
 //! Owns all filesystem reads of the input; interprets nothing beyond "is this a YAML
 //! document". Files are returned sorted by path, whatever order the filesystem lists them in.
 
+mod tenant;
 mod walk;
 
+pub use tenant::load_tenant;
 pub use walk::{RepoFiles, find_files};
 
 use crate::diagnostics::{Anchor, Diagnostic, Diagnostics, Label, codes};

@@ -44,13 +44,13 @@ pub fn find_files(repo: &Path, diags: &mut Diagnostics) -> io::Result<RepoFiles>
     })
 }
 
-fn symlink(path: &str) -> Diagnostic {
+pub(super) fn symlink(path: &str) -> Diagnostic {
     Diagnostic::new(codes::SYMLINK_IGNORED, "symbolic link not followed")
         .at(Label::file(path, ""))
         .help("replace the link with the file itself")
 }
 
-fn yaml_files(
+pub(crate) fn yaml_files(
     repo: &Path,
     dir: &str,
     depth: usize,

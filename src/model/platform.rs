@@ -64,6 +64,98 @@ pub struct PlatformSpec {
     /// Where shared services live, for the NetworkPolicies that reach them.
     #[serde(default)]
     pub shared_services: SharedServices,
+    /// How Argo CD delivers the rendered output: the platform project, the root app-of-apps
+    /// and the repository it reads.
+    #[serde(default)]
+    pub argocd: ArgoCdSettings,
+}
+
+/// Argo CD settings shared by every tenant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ArgoCdSettings {
+    /// The namespace Argo CD runs in, where AppProjects and Applications live (default
+    /// `argocd`).
+    #[serde(default = "default_argocd_namespace")]
+    pub namespace: String,
+    /// The URL of this platform repository, which governance Applications sync from
+    /// (default `https://git.example.com/platform.git`, a placeholder to replace).
+    #[serde(default = "default_repo_url", rename = "repoURL")]
+    pub repo_url: String,
+    /// The branch, tag or commit of this repository that Argo CD follows (default `HEAD`).
+    #[serde(default = "default_target_revision")]
+    pub target_revision: String,
+    /// Where the rendered tree sits in this repository (default `out`).
+    #[serde(default = "default_out_path")]
+    pub out_path: String,
+    /// The API server of the cluster tenants run on, as Argo CD knows it (default
+    /// `https://kubernetes.default.svc`, the cluster Argo CD runs in).
+    #[serde(default = "default_destination_server")]
+    pub destination_server: String,
+    /// The AppProject of the platform's own Applications (default `platform`).
+    #[serde(default = "default_platform_project")]
+    pub project: String,
+    /// The name of the root app-of-apps Application (default `tenantc`).
+    #[serde(default = "default_root_application")]
+    pub root_application: String,
+    /// `rendered` (default): governance Applications sync the committed `out/`; `plugin`:
+    /// they run `tenantc cmp generate` through the Config Management Plugin instead.
+    #[serde(default)]
+    pub delivery: Delivery,
+}
+
+/// How governance Applications get their manifests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum Delivery {
+    /// From the committed `out/` directory.
+    #[default]
+    Rendered,
+    /// From the `tenantc` Config Management Plugin, at sync time.
+    Plugin,
+}
+
+fn default_argocd_namespace() -> String {
+    "argocd".into()
+}
+
+fn default_repo_url() -> String {
+    "https://git.example.com/platform.git".into()
+}
+
+fn default_target_revision() -> String {
+    "HEAD".into()
+}
+
+fn default_out_path() -> String {
+    "out".into()
+}
+
+fn default_destination_server() -> String {
+    "https://kubernetes.default.svc".into()
+}
+
+fn default_platform_project() -> String {
+    "platform".into()
+}
+
+fn default_root_application() -> String {
+    "tenantc".into()
+}
+
+impl Default for ArgoCdSettings {
+    fn default() -> Self {
+        Self {
+            namespace: default_argocd_namespace(),
+            repo_url: default_repo_url(),
+            target_revision: default_target_revision(),
+            out_path: default_out_path(),
+            destination_server: default_destination_server(),
+            project: default_platform_project(),
+            root_application: default_root_application(),
+            delivery: Delivery::default(),
+        }
+    }
 }
 
 /// Namespace naming templates.

@@ -4,6 +4,7 @@
 //! Builds typed values only; serializing and writing them is `emit`'s job.
 
 mod addons;
+pub mod argocd;
 mod labels;
 mod namespace;
 mod network;
@@ -107,6 +108,11 @@ fn render_tenant(
         );
         tree.add_yaml(path, objects);
     }
+    let settings = &resolved.platform.spec.argocd;
+    tree.add_yaml(
+        format!("{}/argocd.yaml", tenant_dir(&tenant.name)),
+        argocd::tenant_objects(settings, tenant),
+    );
     tree
 }
 
@@ -120,6 +126,10 @@ fn duplicate_key(objects: &[Object]) -> Option<ObjectKey> {
 
 fn render_platform(resolved: &Resolved) -> OutputTree {
     let mut tree = OutputTree::default();
+    tree.add_yaml(
+        "platform/argocd.yaml".into(),
+        argocd::platform_objects(resolved),
+    );
     let mut classes: BTreeMap<&str, Object> = BTreeMap::new();
     for profile in resolved.tiers.values() {
         let Some(pc) = &profile.spec.priority_class else {

@@ -6,6 +6,7 @@
 //! Cross-tenant rules belong to `check`.
 
 mod merge;
+pub mod names;
 mod templates;
 
 pub use merge::{BUILT_IN, Layer, merge, merge_layers, origin};

@@ -1,0 +1,366 @@
+//! Argo CD delivery objects: per tenant an AppProject fenced to the tenant's namespaces (or
+//! its own cluster), a governance Application in the platform project, and the tenant's
+//! workload Applications; platform-wide the platform AppProject and the root app-of-apps.
+//!
+//! The AppProject is the tenant's security boundary in Argo CD: destinations only in its own
+//! namespaces, no cluster-scoped resources, and the governance kinds blacklisted, so nothing
+//! a tenant commits to its own repositories can change its quota, limits, network or RBAC.
+
+use super::tenant_dir;
+use crate::model::{ArgoCdSettings, Delivery, Isolation, Lifecycle};
+use crate::objects::{Object, ObjectKey, OtherObject};
+use crate::resolve::{Resolved, ResolvedTenant, names};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+const API_VERSION: &str = "argoproj.io/v1alpha1";
+/// The finalizer that makes deleting an Application delete its resources.
+pub const RESOURCES_FINALIZER: &str = "resources-finalizer.argocd.argoproj.io";
+/// The annotation that orders a sync.
+pub const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
+/// The name of the Config Management Plugin in `deploy/argocd/plugin.yaml`.
+pub const PLUGIN_NAME: &str = "tenantc";
+
+/// Kinds no tenant AppProject may deploy: tenantc owns them.
+const GOVERNANCE_KINDS: &[(&str, &str)] = &[
+    ("", "LimitRange"),
+    ("", "ResourceQuota"),
+    ("networking.k8s.io", "NetworkPolicy"),
+    ("rbac.authorization.k8s.io", "Role"),
+    ("rbac.authorization.k8s.io", "RoleBinding"),
+];
+
+fn object(kind: &str, name: &str, namespace: &str, body: Value) -> Object {
+    let mut body = body;
+    body["apiVersion"] = API_VERSION.into();
+    body["kind"] = kind.into();
+    body["metadata"]["name"] = name.into();
+    body["metadata"]["namespace"] = namespace.into();
+    Object::Other(OtherObject {
+        key: ObjectKey {
+            api_version: API_VERSION.into(),
+            kind: kind.into(),
+            namespace: namespace.into(),
+            name: name.into(),
+        },
+        body,
+    })
+}
+
+fn labels(tenant: Option<&ResolvedTenant>) -> Value {
+    let mut labels = json!({"app.kubernetes.io/managed-by": "tenantc"});
+    if let Some(t) = tenant {
+        labels["tenantc.dev/tenant"] = t.name.clone().into();
+        labels["tenantc.dev/tier"] = t.tenant.spec.tier.clone().into();
+    }
+    labels
+}
+
+/// The Argo CD name of a cluster-isolation tenant's own cluster.
+pub fn tenant_cluster_name(tenant: &ResolvedTenant) -> String {
+    tenant.name.clone()
+}
+
+fn is_cluster(tenant: &ResolvedTenant) -> bool {
+    tenant.profile.spec.isolation == Isolation::Cluster
+}
+
+/// Where a tenant's own objects go: its cluster, or the shared one.
+fn tenant_destination(
+    settings: &ArgoCdSettings,
+    tenant: &ResolvedTenant,
+    namespace: &str,
+) -> Value {
+    if is_cluster(tenant) {
+        json!({"name": tenant_cluster_name(tenant), "namespace": namespace})
+    } else {
+        json!({"server": settings.destination_server, "namespace": namespace})
+    }
+}
+
+/// A source reading part of this platform repository: the rendered directory, or the plugin.
+fn platform_source(
+    settings: &ArgoCdSettings,
+    tenant: &str,
+    part: &str,
+    path: String,
+    include: Option<&str>,
+) -> Value {
+    let mut source = json!({
+        "repoURL": settings.repo_url,
+        "targetRevision": settings.target_revision,
+    });
+    match settings.delivery {
+        Delivery::Rendered => {
+            source["path"] = path.into();
+            let mut directory = json!({"recurse": true});
+            if let Some(include) = include {
+                directory["include"] = include.into();
+            }
+            source["directory"] = directory;
+        }
+        Delivery::Plugin => {
+            source["path"] = ".".into();
+            source["plugin"] = json!({
+                "name": PLUGIN_NAME,
+                "parameters": [
+                    {"name": "tenant", "string": tenant},
+                    {"name": "part", "string": part},
+                ],
+            });
+        }
+    }
+    source
+}
+
+fn sync_policy(automated: bool, self_heal: bool, options: &[&str]) -> Value {
+    let mut policy = json!({});
+    if automated {
+        policy["automated"] = json!({"prune": true, "selfHeal": self_heal});
+    }
+    if !options.is_empty() {
+        policy["syncOptions"] = json!(options);
+    }
+    policy
+}
+
+fn finalizers(tenant: &ResolvedTenant) -> Option<Value> {
+    (tenant.tenant.spec.lifecycle == Lifecycle::Decommissioned)
+        .then(|| json!([RESOURCES_FINALIZER]))
+}
+
+/// Every Argo CD object of one tenant, for `tenants/<tenant>/argocd.yaml`.
+pub fn tenant_objects(settings: &ArgoCdSettings, tenant: &ResolvedTenant) -> Vec<Object> {
+    let mut out = vec![app_project(settings, tenant)];
+    out.push(governance_application(settings, tenant));
+    if is_cluster(tenant) {
+        out.push(cluster_application(settings, tenant));
+    }
+    out.extend(workload_applications(settings, tenant));
+    out
+}
+
+fn app_project(settings: &ArgoCdSettings, tenant: &ResolvedTenant) -> Object {
+    let spec = &tenant.tenant.spec;
+    let destinations: Vec<Value> = if is_cluster(tenant) {
+        vec![json!({"name": tenant_cluster_name(tenant), "namespace": "*"})]
+    } else {
+        tenant
+            .environments
+            .iter()
+            .map(|e| tenant_destination(settings, tenant, &e.namespace))
+            .collect()
+    };
+    let repos: BTreeSet<&str> = spec
+        .gitops
+        .apps
+        .iter()
+        .map(|a| a.repo_url.as_str())
+        .collect();
+    let blacklist: Vec<Value> = GOVERNANCE_KINDS
+        .iter()
+        .map(|(group, kind)| json!({"group": group, "kind": kind}))
+        .collect();
+    let name = &tenant.name;
+    let role = |role: &str, groups: &[String], actions: &[&str]| -> Option<Value> {
+        if groups.is_empty() {
+            return None;
+        }
+        let policies: Vec<String> = actions
+            .iter()
+            .map(|a| format!("p, proj:{name}:{role}, applications, {a}, {name}/*, allow"))
+            .collect();
+        Some(json!({
+            "name": role,
+            "description": format!("{role}s of tenant {name}"),
+            "groups": groups,
+            "policies": policies,
+        }))
+    };
+    let access = &spec.access;
+    let roles: Vec<Value> = [
+        role("admin", &access.admins.groups, &["*"]),
+        role("developer", &access.developers.groups, &["get", "sync"]),
+        role("viewer", &access.viewers.groups, &["get"]),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let mut body = json!({
+        "metadata": {"labels": labels(Some(tenant)), "annotations": {SYNC_WAVE: "-2"}},
+        "spec": {
+            "description": format!("Tenant {}", spec.display_name.as_deref().unwrap_or(name)),
+            "sourceRepos": repos,
+            "destinations": destinations,
+            "clusterResourceWhitelist": [],
+            "namespaceResourceBlacklist": blacklist,
+        },
+    });
+    if !roles.is_empty() {
+        body["spec"]["roles"] = roles.into();
+    }
+    object(
+        "AppProject",
+        &names::app_project(name),
+        &settings.namespace,
+        body,
+    )
+}
+
+fn application(
+    settings: &ArgoCdSettings,
+    tenant: &ResolvedTenant,
+    name: &str,
+    wave: &str,
+    spec: Value,
+) -> Object {
+    let mut metadata = json!({"labels": labels(Some(tenant)), "annotations": {SYNC_WAVE: wave}});
+    if let Some(finalizers) = finalizers(tenant) {
+        metadata["finalizers"] = finalizers;
+    }
+    object(
+        "Application",
+        name,
+        &settings.namespace,
+        json!({"metadata": metadata, "spec": spec}),
+    )
+}
+
+/// Syncs the tenant's namespaces and their governance, in the platform project, so that the
+/// tenant's own project never needs the governance kinds.
+fn governance_application(settings: &ArgoCdSettings, tenant: &ResolvedTenant) -> Object {
+    let path = format!(
+        "{}/{}/kubernetes",
+        settings.out_path,
+        tenant_dir(&tenant.name)
+    );
+    let destination = if is_cluster(tenant) {
+        json!({"name": tenant_cluster_name(tenant)})
+    } else {
+        json!({"server": settings.destination_server})
+    };
+    application(
+        settings,
+        tenant,
+        &names::governance_application(&tenant.name),
+        "-1",
+        json!({
+            "project": settings.project,
+            "source": platform_source(settings, &tenant.name, "kubernetes", path, None),
+            "destination": destination,
+            "syncPolicy": sync_policy(true, true, &["PruneLast=true"]),
+        }),
+    )
+}
+
+/// Syncs the tenant's `cluster.yaml` (Cluster API and Kamaji objects) to the management
+/// cluster.
+fn cluster_application(settings: &ArgoCdSettings, tenant: &ResolvedTenant) -> Object {
+    let path = format!("{}/{}", settings.out_path, tenant_dir(&tenant.name));
+    application(
+        settings,
+        tenant,
+        &names::cluster_application(&tenant.name),
+        "-1",
+        json!({
+            "project": settings.project,
+            "source": platform_source(settings, &tenant.name, "cluster", path, Some("cluster.yaml")),
+            "destination": {"server": settings.destination_server},
+            "syncPolicy": sync_policy(true, true, &["PruneLast=true"]),
+        }),
+    )
+}
+
+fn workload_applications(settings: &ArgoCdSettings, tenant: &ResolvedTenant) -> Vec<Object> {
+    let automated = tenant.profile.spec.argocd.sync_policy.automated.as_ref();
+    tenant
+        .tenant
+        .spec
+        .gitops
+        .apps
+        .iter()
+        .filter_map(|app| {
+            let env = match &app.environment {
+                Some(name) => tenant
+                    .environments
+                    .iter()
+                    .find(|e| e.name.as_ref() == Some(name))?,
+                None => tenant.environments.first()?,
+            };
+            let mut policy = json!({});
+            if let Some(auto) = automated {
+                policy["automated"] = json!({"prune": auto.prune, "selfHeal": auto.self_heal});
+            }
+            Some(application(
+                settings,
+                tenant,
+                &names::workload_application(&tenant.name, &app.name),
+                "1",
+                json!({
+                    "project": names::app_project(&tenant.name),
+                    "source": {
+                        "repoURL": app.repo_url,
+                        "path": app.path,
+                        "targetRevision": app.target_revision,
+                    },
+                    "destination": tenant_destination(settings, tenant, &env.namespace),
+                    "syncPolicy": policy,
+                }),
+            ))
+        })
+        .collect()
+}
+
+/// The platform AppProject and the root app-of-apps, for `platform/argocd.yaml`.
+pub fn platform_objects(resolved: &Resolved) -> Vec<Object> {
+    let settings = &resolved.platform.spec.argocd;
+    let mut destinations = vec![json!({"server": settings.destination_server, "namespace": "*"})];
+    destinations.extend(
+        resolved
+            .tenants
+            .iter()
+            .filter(|t| is_cluster(t))
+            .map(|t| json!({"name": tenant_cluster_name(t), "namespace": "*"})),
+    );
+    let project = object(
+        "AppProject",
+        &settings.project,
+        &settings.namespace,
+        json!({
+            "metadata": {"labels": labels(None), "annotations": {SYNC_WAVE: "-3"}},
+            "spec": {
+                "description": "Platform governance rendered by tenantc",
+                "sourceRepos": [settings.repo_url],
+                "destinations": destinations,
+                "clusterResourceWhitelist": [
+                    {"group": "", "kind": "Namespace"},
+                    {"group": "scheduling.k8s.io", "kind": "PriorityClass"},
+                    {"group": "kamaji.clastix.io", "kind": "DataStore"},
+                ],
+            },
+        }),
+    );
+    let root = object(
+        "Application",
+        &settings.root_application,
+        &settings.namespace,
+        json!({
+            "metadata": {"labels": labels(None)},
+            "spec": {
+                "project": settings.project,
+                "source": {
+                    "repoURL": settings.repo_url,
+                    "targetRevision": settings.target_revision,
+                    "path": settings.out_path,
+                    "directory": {
+                        "recurse": true,
+                        "include": "{platform/*.yaml,tenants/*/argocd.yaml}",
+                    },
+                },
+                "destination": {"server": settings.destination_server, "namespace": settings.namespace},
+                "syncPolicy": sync_policy(true, true, &[]),
+            },
+        }),
+    );
+    vec![project, root]
+}
