@@ -3,6 +3,7 @@
 mod support;
 
 mod addons;
+mod argocd;
 mod cli;
 mod determinism;
 mod golden;
