@@ -12,6 +12,8 @@
 //! 4. [`check`] applies rules across values and tenants.
 //! 5. [`render`] builds the typed output objects ([`objects`]).
 //! 6. [`emit`] serializes them, writes only what changed and keeps the lock.
+//! 7. [`diff`] compares two output trees object by object and flags destructive changes
+//!    (`tenantc diff`, `render --check`).
 //!
 //! [`pipeline`] runs the stages in order; [`diagnostics`] is the error type they share;
 //! [`cli`] is the only module that prints.
@@ -19,6 +21,7 @@
 pub mod check;
 pub mod cli;
 pub mod diagnostics;
+pub mod diff;
 pub mod emit;
 pub mod load;
 pub mod model;

@@ -81,3 +81,14 @@ pub fn finish(mut compiled: Compiled, only: Option<&[String]>) -> (Compiled, Opt
     }
     (compiled, Some(tree))
 }
+
+/// Compiles and renders a repository whose files come from `input` (a directory, or files in
+/// memory such as a git revision's, for `tenantc diff --base`).
+pub fn render_input(
+    input: crate::load::Input<'_>,
+    only: Option<&[String]>,
+) -> io::Result<(Compiled, Option<OutputTree>)> {
+    let mut diagnostics = Diagnostics::default();
+    let loaded = crate::load::load_input(input, &mut diagnostics)?;
+    Ok(finish(stages(loaded, diagnostics), only))
+}

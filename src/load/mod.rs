@@ -4,9 +4,14 @@
 //! Owns all filesystem reads of the input; interprets nothing beyond "is this a YAML
 //! document". Files are returned sorted by path, whatever order the filesystem lists them in.
 
+pub mod git;
+mod memory;
+mod output;
 mod tenant;
 mod walk;
 
+pub use memory::{MemoryEntry, MemoryRepo, find_memory_files};
+pub use output::read_output_dir;
 pub use tenant::load_tenant;
 pub use walk::{RepoFiles, find_files};
 
@@ -47,17 +52,41 @@ pub struct Loaded {
     pub sources: SourceMap,
 }
 
+/// Where the input files come from: a directory, or files already in memory (such as those
+/// of a git revision). Both go through the same listing rules and the same checks.
+#[derive(Debug, Clone, Copy)]
+pub enum Input<'a> {
+    /// A platform repository on disk.
+    Dir(&'a Path),
+    /// A platform repository's files in memory.
+    Memory(&'a MemoryRepo),
+}
+
 /// Reads the whole repository at `repo`.
 ///
 /// Reports E0101–E0108 for files that cannot be read as one YAML document and leaves them
 /// out; fails only when the repository itself cannot be listed.
 pub fn load(repo: &Path, diags: &mut Diagnostics) -> io::Result<Loaded> {
-    let files = find_files(repo, diags)?;
-    Ok(load_files(repo, &files, diags))
+    load_input(Input::Dir(repo), diags)
+}
+
+/// Reads the whole repository from `input`, with the same rules and diagnostics as [`load`].
+pub fn load_input(input: Input<'_>, diags: &mut Diagnostics) -> io::Result<Loaded> {
+    let files = match input {
+        Input::Dir(repo) => find_files(repo, diags)?,
+        Input::Memory(repo) => find_memory_files(repo, diags),
+    };
+    Ok(load_files_from(input, &files, diags))
 }
 
 /// Reads the files `find_files` (or a caller choosing a subset) listed.
 pub fn load_files(repo: &Path, files: &RepoFiles, diags: &mut Diagnostics) -> Loaded {
+    load_files_from(Input::Dir(repo), files, diags)
+}
+
+/// Reads the listed files from `input`.
+pub fn load_files_from(input: Input<'_>, files: &RepoFiles, diags: &mut Diagnostics) -> Loaded {
+    let repo = input;
     let mut loaded = Loaded::default();
     let read = |paths: &[String]| -> Vec<FileResult> {
         paths.par_iter().map(|p| read_document(repo, p)).collect()
@@ -90,21 +119,35 @@ pub fn load_files(repo: &Path, files: &RepoFiles, diags: &mut Diagnostics) -> Lo
     loaded
 }
 
-/// Reads one file as UTF-8 text, within the size limit.
-fn read_text(repo: &Path, path: &str) -> Result<Arc<SourceFile>, Box<Diagnostic>> {
-    let full = repo.join(path);
+/// Reads one file's bytes, within the size limit.
+fn read_bytes(input: Input<'_>, path: &str) -> Result<Vec<u8>, Box<Diagnostic>> {
     let fail =
         |code, message: String| Box::new(Diagnostic::new(code, message).at(Label::file(path, "")));
-    match std::fs::metadata(&full) {
-        Ok(m) if m.len() > MAX_FILE_BYTES => {
-            return Err(fail(
-                codes::FILE_TOO_LARGE,
-                format!(
-                    "the file is {} bytes; the limit is {MAX_FILE_BYTES} (1 MiB)",
-                    m.len()
-                ),
-            ));
+    let too_large = |len: u64| {
+        fail(
+            codes::FILE_TOO_LARGE,
+            format!("the file is {len} bytes; the limit is {MAX_FILE_BYTES} (1 MiB)"),
+        )
+    };
+    let repo = match input {
+        Input::Dir(repo) => repo,
+        Input::Memory(files) => {
+            return match files.get(path) {
+                Some(MemoryEntry::File(bytes)) if bytes.len() as u64 > MAX_FILE_BYTES => {
+                    Err(too_large(bytes.len() as u64))
+                }
+                Some(MemoryEntry::File(bytes)) => Ok(bytes.clone()),
+                Some(MemoryEntry::TooLarge(len)) => Err(too_large(*len)),
+                Some(MemoryEntry::Symlink) | None => Err(fail(
+                    codes::UNREADABLE_FILE,
+                    "cannot read the file: not a regular file".into(),
+                )),
+            };
         }
+    };
+    let full = repo.join(path);
+    match std::fs::metadata(&full) {
+        Ok(m) if m.len() > MAX_FILE_BYTES => return Err(too_large(m.len())),
         Ok(_) => {}
         Err(e) => {
             return Err(fail(
@@ -113,8 +156,13 @@ fn read_text(repo: &Path, path: &str) -> Result<Arc<SourceFile>, Box<Diagnostic>
             ));
         }
     }
-    let bytes = std::fs::read(&full)
-        .map_err(|e| fail(codes::UNREADABLE_FILE, format!("cannot read the file: {e}")))?;
+    std::fs::read(&full)
+        .map_err(|e| fail(codes::UNREADABLE_FILE, format!("cannot read the file: {e}")))
+}
+
+/// Reads one file as UTF-8 text, within the size limit.
+fn read_text(input: Input<'_>, path: &str) -> Result<Arc<SourceFile>, Box<Diagnostic>> {
+    let bytes = read_bytes(input, path)?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let prefix = String::from_utf8_lossy(valid);
@@ -144,7 +192,7 @@ fn read_text(repo: &Path, path: &str) -> Result<Arc<SourceFile>, Box<Diagnostic>
 type FileResult = (Option<Document>, Option<Arc<SourceFile>>, Vec<Diagnostic>);
 
 /// Reads and parses one file; never fails, reports instead.
-fn read_document(repo: &Path, path: &str) -> FileResult {
+fn read_document(repo: Input<'_>, path: &str) -> FileResult {
     let source = match read_text(repo, path) {
         Ok(source) => source,
         Err(d) => return (None, None, vec![*d]),

@@ -1,0 +1,45 @@
+//! Reads a directory of rendered output, such as a committed `out/`, for `tenantc diff
+//! --against DIR`: every file's text by relative path. Off the hot path; the diff stage parses
+//! only the files that differ.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::Path;
+use walkdir::WalkDir;
+
+/// Every regular file under `dir` except the lock, hidden files and a render's leftover
+/// temporary files, by `/`-separated relative path, sorted. Symbolic links are not followed;
+/// bytes that are not UTF-8 are replaced (such a file can only compare as changed).
+pub fn read_output_dir(dir: &Path) -> io::Result<BTreeMap<String, String>> {
+    if !dir.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("`{}` is not a directory", dir.display()),
+        ));
+    }
+    let mut files = BTreeMap::new();
+    let walker = WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        let entry = entry.map_err(io::Error::other)?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let relative = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+        let path = relative.to_string_lossy().replace('\\', "/");
+        if path == crate::emit::LOCK_FILE || path.ends_with(crate::emit::TEMP_SUFFIX) {
+            continue;
+        }
+        let bytes = std::fs::read(entry.path()).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot read `{}`: {e}", entry.path().display()),
+            )
+        })?;
+        files.insert(path, String::from_utf8_lossy(&bytes).into_owned());
+    }
+    Ok(files)
+}
