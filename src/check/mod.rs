@@ -6,6 +6,8 @@
 
 mod argocd;
 
+mod isolation;
+
 use crate::diagnostics::{Diagnostic, Diagnostics, Label, codes};
 use crate::model::{Isolation, LimitBounds, Quantity, ResourceUnit};
 use crate::resolve::{Profile, Resolved};
@@ -15,7 +17,8 @@ use std::sync::Arc;
 
 /// Runs every check over the resolved platform.
 ///
-/// Reports E0401, E0403–E0408, W0409 and E0410.
+/// Reports E0401, E0403–E0408, W0409 and E0410; for node-pool and cluster isolation, E0402
+/// and E0411–E0415 (see `isolation`).
 pub fn check(resolved: &Resolved, diags: &mut Diagnostics) {
     let mut profiles: Vec<&Arc<Profile>> = resolved.tiers.values().collect();
     for tenant in &resolved.tenants {
@@ -32,7 +35,13 @@ pub fn check(resolved: &Resolved, diags: &mut Diagnostics) {
         check_quota(profile, diags);
         check_isolation(profile, diags);
         check_defaults(profile, diags);
+        isolation::check_profile(
+            profile,
+            &resolved.platform.spec.node_pools.gpu_instance_types,
+            diags,
+        );
     }
+    isolation::check_fleet(resolved, diags);
     check_tenant_labels(resolved, diags);
     argocd::check_names(resolved, diags);
     check_namespaces(resolved, diags);

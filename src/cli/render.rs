@@ -40,9 +40,15 @@ pub fn run(args: &RenderArgs) -> Outcome {
     let scope = Scope(only.map(|names| {
         let mut prefixes: Vec<String> = names
             .iter()
-            .map(|n| format!("{}/", crate::render::tenant_dir(n)))
+            .flat_map(|n| {
+                [
+                    format!("{}/", crate::render::tenant_dir(n)),
+                    crate::render::terraform::node_group_path(n),
+                ]
+            })
             .collect();
         prefixes.push("platform/".into());
+        prefixes.push(crate::render::terraform::versions_path());
         prefixes
     }));
     let files = crate::emit::serialize(&tree);

@@ -137,6 +137,8 @@ pub const SHARE_ROUNDS_TO_ZERO: Code = Code::warning(307, "share-rounds-to-zero"
 // 04 check
 /// LimitRange bounds out of order (min ≤ defaultRequest ≤ default ≤ max).
 pub const LIMIT_ORDER: Code = Code::error(401, "limit-order");
+/// Two tenants' cluster address ranges overlap, or one overlaps a range the platform reserves.
+pub const CIDR_OVERLAP: Code = Code::error(402, "cidr-overlap");
 /// Two tenants resolve to the same namespace.
 pub const NAMESPACE_COLLISION: Code = Code::error(403, "namespace-collision");
 /// A quota limit below the matching request.
@@ -151,6 +153,16 @@ pub const UNKNOWN_APP_ENVIRONMENT: Code = Code::error(407, "unknown-app-environm
 pub const TENANT_LABEL_CONFLICT: Code = Code::error(408, "tenant-label-conflict");
 /// A quota constrains cpu or memory but the LimitRange gives containers no default for it.
 pub const QUOTA_WITHOUT_DEFAULTS: Code = Code::warning(409, "quota-without-defaults");
+/// A tenant with cluster isolation declares no pod and service CIDRs.
+pub const CLUSTER_NETWORK_MISSING: Code = Code::error(411, "cluster-network-missing");
+/// A node pool's scaling is out of order (min ≤ desired ≤ max).
+pub const SCALING_OUT_OF_ORDER: Code = Code::error(412, "scaling-out-of-order");
+/// A GPU quota on a node-pool tenant whose pool has no GPU instance type.
+pub const GPU_QUOTA_WITHOUT_GPU_NODES: Code = Code::warning(413, "gpu-quota-without-gpu-nodes");
+/// Two cluster tenants get one Kamaji DataStore name, schema or user name.
+pub const DATA_STORE_NAME_CONFLICT: Code = Code::error(414, "data-store-name-conflict");
+/// A `spec.clusters` template renders a name that cannot be used.
+pub const INVALID_CLUSTER_NAME: Code = Code::error(415, "invalid-cluster-name");
 /// Two Argo CD Applications or AppProjects would have the same name.
 pub const ARGOCD_NAME_COLLISION: Code = Code::error(410, "argocd-name-collision");
 
@@ -202,6 +214,7 @@ pub const ALL: &[Code] = &[
     INVALID_GOVERNANCE_LABEL,
     SHARE_ROUNDS_TO_ZERO,
     LIMIT_ORDER,
+    CIDR_OVERLAP,
     NAMESPACE_COLLISION,
     QUOTA_LIMIT_BELOW_REQUEST,
     PRIORITY_CLASS_CONFLICT,
@@ -209,6 +222,11 @@ pub const ALL: &[Code] = &[
     UNKNOWN_APP_ENVIRONMENT,
     TENANT_LABEL_CONFLICT,
     QUOTA_WITHOUT_DEFAULTS,
+    CLUSTER_NETWORK_MISSING,
+    SCALING_OUT_OF_ORDER,
+    GPU_QUOTA_WITHOUT_GPU_NODES,
+    DATA_STORE_NAME_CONFLICT,
+    INVALID_CLUSTER_NAME,
     ARGOCD_NAME_COLLISION,
     ADDON_FAILED,
     UNOWNED_FILE,

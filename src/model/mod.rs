@@ -5,6 +5,7 @@
 //! schemas before deserializing it into these types. Owns no I/O and no output types.
 
 mod common;
+mod isolation;
 mod platform;
 mod port;
 mod quantity;
@@ -12,6 +13,7 @@ mod tenant;
 mod tier;
 
 pub use common::*;
+pub use isolation::*;
 pub use platform::*;
 pub use port::*;
 pub use quantity::*;

@@ -64,6 +64,14 @@ pub struct PlatformSpec {
     /// Where shared services live, for the NetworkPolicies that reach them.
     #[serde(default)]
     pub shared_services: SharedServices,
+    /// Where `nodePool` tenants' node pools are created (the cloud account of the Terraform
+    /// node groups) and how their pods are placed on them.
+    #[serde(default)]
+    pub node_pools: super::NodePoolSettings,
+    /// How `cluster` tenants' clusters are built on the management cluster (Cluster API
+    /// defaults, Kamaji DataStores, the platform's reserved address ranges).
+    #[serde(default)]
+    pub clusters: super::ClusterSettings,
     /// How Argo CD delivers the rendered output: the platform project, the root app-of-apps
     /// and the repository it reads.
     #[serde(default)]

@@ -271,6 +271,56 @@ pub struct NodePoolSpec {
     pub capacity_type: CapacityType,
     /// How many nodes the pool keeps.
     pub scaling: ScalingSpec,
+    /// Extra Kubernetes labels on the pool's nodes, besides `tenantc.dev/tenant` and
+    /// `tenantc.dev/tier`, which tenantc always sets.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: Labels,
+    /// Extra taints on the pool's nodes, besides `tenantc.dev/tenant=<tenant>:NoSchedule`,
+    /// which keeps other tenants off the pool. The tenant's pods get tolerations for all of
+    /// them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub taints: Vec<TaintSpec>,
+    /// The nodes' root disk size in GiB; the provider's default when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "u32", range(min = 10, max = 65536))]
+    pub disk_size_gb: Option<u32>,
+}
+
+/// A node taint, in Kubernetes terms; tenantc converts it to each provider's spelling.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TaintSpec {
+    /// The taint's key: a label key such as `nvidia.com/gpu`.
+    pub key: String,
+    /// The taint's value: a label value (may be empty).
+    #[serde(default)]
+    pub value: String,
+    /// What happens to pods that do not tolerate it.
+    #[serde(default)]
+    pub effect: TaintEffect,
+}
+
+/// The effect of a taint.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum TaintEffect {
+    /// New pods that do not tolerate it are not scheduled (the default).
+    #[default]
+    NoSchedule,
+    /// The scheduler avoids the node for pods that do not tolerate it.
+    PreferNoSchedule,
+    /// Running pods that do not tolerate it are evicted too.
+    NoExecute,
+}
+
+impl TaintEffect {
+    /// The Kubernetes spelling, as in `NoSchedule`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NoSchedule => "NoSchedule",
+            Self::PreferNoSchedule => "PreferNoSchedule",
+            Self::NoExecute => "NoExecute",
+        }
+    }
 }
 
 /// A cloud provider with a node-group resource.
@@ -302,10 +352,13 @@ pub enum CapacityType {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ScalingSpec {
     /// The fewest nodes.
+    #[schemars(range(max = 1000))]
     pub min: u32,
     /// The nodes to start with.
+    #[schemars(range(max = 1000))]
     pub desired: u32,
-    /// The most nodes.
+    /// The most nodes (1 to 1000: AWS needs at least one, AKS allows at most 1000).
+    #[schemars(range(min = 1, max = 1000))]
     pub max: u32,
 }
 
@@ -314,6 +367,7 @@ pub struct ScalingSpec {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ClusterSpec {
     /// The Kubernetes version, such as `v1.34.1`.
+    #[schemars(regex(pattern = r"^v[0-9]+\.[0-9]+\.[0-9]+$"))]
     pub kubernetes_version: String,
     /// The ClusterClass the cluster is built from.
     pub class_ref: ClassRef,

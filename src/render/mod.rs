@@ -1,17 +1,22 @@
 //! Builds the output tree from the resolved platform: per tenant, one file per environment
-//! namespace with all of its governance objects; platform-wide, the tiers' PriorityClasses.
+//! namespace with all of its governance objects, a Terraform node group (`nodePool`
+//! isolation) or a `cluster.yaml` (`cluster` isolation); platform-wide, the tiers'
+//! PriorityClasses and the Terraform root module's settings.
 //!
 //! Builds typed values only; serializing and writing them is `emit`'s job.
 
 mod addons;
 pub mod argocd;
+mod cluster;
 mod labels;
 mod namespace;
 mod network;
+mod nodepool;
 mod rbac;
+pub mod terraform;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Label, codes};
-use crate::objects::{Object, ObjectKey, OutputTree};
+use crate::objects::{FileContent, Object, ObjectKey, OutputTree};
 use crate::resolve::{Resolved, ResolvedTenant};
 use crate::source::SourceFile;
 use addons::Addons;
@@ -40,6 +45,9 @@ pub fn render(
     let mut found = Vec::new();
     let addons = Addons::compile(templates, &mut found);
     diags.extend(found);
+    // `check` reported templates that do not compile; their tenants get no cluster file.
+    let (clusters, _) =
+        crate::resolve::cluster::ClusterTemplates::compile(&resolved.platform.spec.clusters);
     let tenants: Vec<&ResolvedTenant> = resolved
         .tenants
         .iter()
@@ -49,7 +57,7 @@ pub fn render(
         .par_iter()
         .map(|t| {
             let mut local = Vec::new();
-            let tree = render_tenant(resolved, t, &addons, &mut local);
+            let tree = render_tenant(resolved, t, &addons, &clusters, &mut local);
             (tree, local)
         })
         .collect();
@@ -67,6 +75,7 @@ fn render_tenant(
     resolved: &Resolved,
     tenant: &ResolvedTenant,
     addons: &Addons,
+    clusters: &crate::resolve::cluster::ClusterTemplates,
     diags: &mut Vec<Diagnostic>,
 ) -> OutputTree {
     let mut tree = OutputTree::default();
@@ -80,6 +89,12 @@ fn render_tenant(
         let mut objects = namespace::governance(tenant, env);
         objects.extend(network::policies(tenant, env, dns));
         objects.extend(rbac::roles(tenant, env));
+        let placement = resolved.platform.spec.node_pools.placement;
+        nodepool::annotate_namespace(
+            &mut objects,
+            nodepool::placement_annotations(tenant, placement),
+        );
+        objects.extend(nodepool::placement_policy(tenant, env, placement));
         let (mine, rest): (Vec<_>, Vec<_>) =
             extra.into_iter().partition(|(ns, _)| *ns == env.namespace);
         extra = rest;
@@ -113,6 +128,12 @@ fn render_tenant(
         format!("{}/argocd.yaml", tenant_dir(&tenant.name)),
         argocd::tenant_objects(settings, tenant),
     );
+    if let Some((path, document)) = terraform::node_group(resolved, tenant) {
+        tree.files.insert(path, FileContent::Json(document));
+    }
+    if let Some(objects) = cluster::objects(resolved, clusters, tenant) {
+        tree.add_yaml(cluster::cluster_path(&tenant.name), objects);
+    }
     tree
 }
 
@@ -154,6 +175,9 @@ fn render_platform(resolved: &Resolved) -> OutputTree {
             "platform/priorityclasses.yaml".into(),
             classes.into_values().collect(),
         );
+    }
+    if let Some((path, document)) = terraform::root_module(resolved) {
+        tree.files.insert(path, FileContent::Json(document));
     }
     tree
 }

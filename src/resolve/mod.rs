@@ -5,6 +5,7 @@
 //! fields) and provenance: every value of a merged spec can say which file and line set it.
 //! Cross-tenant rules belong to `check`.
 
+pub mod cluster;
 mod merge;
 pub mod names;
 mod templates;
