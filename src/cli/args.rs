@@ -21,6 +21,9 @@ pub enum Command {
     Render(RenderArgs),
     /// Write the JSON Schemas of the input kinds (for editors and CI).
     Schema(SchemaArgs),
+    /// Show per tenant and per object what a change does to the rendered output, flagging
+    /// destructive changes.
+    Diff(DiffArgs),
     /// Argo CD Config Management Plugin commands.
     #[command(subcommand)]
     Cmp(CmpCommand),
@@ -109,4 +112,40 @@ pub enum DiagnosticFormat {
     Json,
     /// GitHub Actions annotations (on stdout for `validate`, stderr otherwise).
     Github,
+}
+
+/// Arguments of `diff`.
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The platform repository.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub repo: PathBuf,
+    /// Compare with the inputs at this git revision, read from git and rendered in memory
+    /// (the default, with `HEAD`).
+    #[arg(long, value_name = "GIT-REF", conflicts_with = "against")]
+    pub base: Option<String>,
+    /// Compare with a directory of rendered output instead, such as a committed `out/`.
+    #[arg(long, value_name = "DIR")]
+    pub against: Option<PathBuf>,
+    /// How the diff is printed on stdout.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Unified)]
+    pub format: DiffFormat,
+    /// Exit 1 when anything differs.
+    #[arg(long)]
+    pub exit_code: bool,
+    /// Exit 1 when a change is destructive (a tenant or namespace removed while not
+    /// decommissioned, an isolation level, cluster CIDR or node pool replaced).
+    #[arg(long)]
+    pub deny_destructive: bool,
+}
+
+/// Output formats of `diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// Unified diffs per object, coloured on a terminal (unless NO_COLOR is set).
+    Unified,
+    /// A pull-request comment: summary table, then a collapsible section per tenant.
+    Markdown,
+    /// One JSON document.
+    Json,
 }

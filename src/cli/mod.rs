@@ -7,6 +7,7 @@
 
 mod args;
 mod cmp;
+mod diff;
 mod render;
 mod schema;
 mod validate;
@@ -53,6 +54,7 @@ pub fn run() -> ExitCode {
         Command::Validate(a) => validate::run(&a),
         Command::Render(a) => with_jobs(a.jobs, || render::run(&a)),
         Command::Schema(a) => schema::run(&a),
+        Command::Diff(a) => diff::run(&a),
         Command::Cmp(args::CmpCommand::Generate(a)) => cmp::run(&a),
     };
     outcome.into()

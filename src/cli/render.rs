@@ -4,7 +4,6 @@
 use super::{Outcome, args::RenderArgs, fail, print_stdout, report};
 use crate::diagnostics::{Diagnostic, Label, codes};
 use crate::emit::{ChangeKind, Plan, Scope};
-use similar::TextDiff;
 
 /// Runs `render`.
 pub fn run(args: &RenderArgs) -> Outcome {
@@ -68,7 +67,8 @@ pub fn run(args: &RenderArgs) -> Outcome {
     }
     report(diags, &compiled.sources, args.repo.format, false);
     if args.check {
-        return check(&plan, args);
+        let facts = crate::diff::facts_of(&compiled.resolved);
+        return check(&plan, &tree, facts, args);
     }
     match crate::emit::apply(&plan) {
         Ok(summary) => {
@@ -91,34 +91,23 @@ pub fn run(args: &RenderArgs) -> Outcome {
     }
 }
 
-/// `--check`: prints a unified diff of every stale file on stdout.
-fn check(plan: &Plan, args: &RenderArgs) -> Outcome {
+/// `--check`: prints on stdout how every stale object differs (the same per-object diff as
+/// `tenantc diff`), and on stderr the command that brings the directory up to date.
+fn check(
+    plan: &Plan,
+    tree: &crate::objects::OutputTree,
+    facts: std::collections::BTreeMap<String, crate::diff::TenantFacts>,
+    args: &RenderArgs,
+) -> Outcome {
     if plan.is_clean() {
         eprintln!("tenantc: `{}` is up to date", plan.out_dir.display());
         return Outcome::Success;
     }
-    let mut text = String::new();
-    for change in &plan.changes {
-        let old = change.old.as_deref().unwrap_or("");
-        let new = change.new.as_deref().unwrap_or("");
-        let (a, b) = match change.kind {
-            ChangeKind::Added => ("/dev/null".to_string(), format!("b/{}", change.path)),
-            ChangeKind::Removed => (format!("a/{}", change.path), "/dev/null".to_string()),
-            ChangeKind::Modified => (format!("a/{}", change.path), format!("b/{}", change.path)),
-        };
-        let diff = TextDiff::from_lines(old, new);
-        text.push_str(
-            &diff
-                .unified_diff()
-                .context_radius(3)
-                .header(&a, &b)
-                .to_string(),
-        );
-        if !text.ends_with('\n') {
-            text.push('\n');
-        }
-    }
-    print_stdout(&text);
+    let report = crate::diff::plan_report(plan, tree, facts);
+    print_stdout(&crate::diff::unified::format(
+        &report,
+        super::diff::use_color(),
+    ));
     let count = |k| plan.changes.iter().filter(|c| c.kind == k).count();
     let mut fix = String::from("tenantc render");
     if args.repo.repo.as_os_str() != "." {

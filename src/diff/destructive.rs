@@ -191,8 +191,11 @@ pub(super) fn flag(
             ),
         });
     }
+    // A tenant removed as a whole is one destructive change, not one per namespace.
+    let removed = group.status == super::GroupStatus::Removed;
     for change in &mut group.changes {
-        if change.kind != ChangeKind::Removed
+        if removed
+            || change.kind != ChangeKind::Removed
             || change.key.kind != "Namespace"
             || change.key.api_version != "v1"
         {

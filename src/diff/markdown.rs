@@ -102,12 +102,18 @@ pub fn format_within(report: &Report, baseline: &Baseline, limit: usize) -> Stri
                 left_out_lines += 1;
                 continue;
             }
-            if !out.push_within(&entry(change), limit - reserve) {
+            let after_list = i > 0 && group.changes[i - 1].kind == ChangeKind::Removed;
+            if !out.push_within(&entry(change, after_list), limit - reserve) {
                 full = false;
                 left_out_lines += group.changes.len() - i;
             }
         }
-        out.push_always("</details>\n\n");
+        let close = if out.text.ends_with("\n\n") {
+            "</details>\n\n"
+        } else {
+            "\n</details>\n\n"
+        };
+        out.push_always(close);
     }
     if !report.files.is_empty() && full {
         let mut list =
@@ -166,23 +172,37 @@ fn section_open(group: &Group) -> String {
     text
 }
 
-fn entry(change: &Change) -> String {
-    let mut text = format!(
-        "**{}** `{}` (`{}` in `{}`)\n\n",
+fn entry(change: &Change, after_list: bool) -> String {
+    let title = format!(
+        "**{}** `{}` (`{}` in `{}`)",
         change.kind.as_str(),
         code(&change.title()),
         code(&change.key.api_version),
         code(change.file()),
     );
-    if let Some(reason) = &change.destructive {
-        text.push_str(&format!("> ⚠️ **Destructive:** {}\n\n", escape(reason)));
+    let warning = change
+        .destructive
+        .as_ref()
+        .map(|reason| format!("⚠️ **Destructive:** {}", escape(reason)));
+    // A removed object's text would be all `-` lines: its title is what a reviewer needs.
+    if change.kind == ChangeKind::Removed {
+        return match warning {
+            Some(w) => format!("- {title} — {w}\n"),
+            None => format!("- {title}\n"),
+        };
     }
-    // A removed object's text is all `-` lines: the title says everything a reviewer needs.
-    if change.kind != ChangeKind::Removed {
-        let hunks = change.hunks();
-        let fence = fence_for(&hunks);
-        text.push_str(&format!("{fence}diff\n{hunks}{fence}\n\n"));
+    // A paragraph right after a list item would continue the item: separate them.
+    let mut text = if after_list {
+        format!("\n{title}\n\n")
+    } else {
+        format!("{title}\n\n")
+    };
+    if let Some(w) = warning {
+        text.push_str(&format!("> {w}\n\n"));
     }
+    let hunks = change.hunks();
+    let fence = fence_for(&hunks);
+    text.push_str(&format!("{fence}diff\n{hunks}{fence}\n\n"));
     text
 }
 

@@ -10,10 +10,12 @@
 mod destructive;
 pub mod json;
 pub mod markdown;
+mod plan;
 mod split;
 pub mod unified;
 
 pub use destructive::{NodePoolFacts, TenantFacts, facts_of};
+pub use plan::plan_report;
 
 use crate::objects::{ObjectKey, OutputTree};
 use std::collections::{BTreeMap, BTreeSet};
@@ -390,8 +392,8 @@ fn sort_key(key: &ObjectKey) -> (String, u8, String, String, String) {
 #[cfg(test)]
 mod tests;
 
-/// One line summing the report up, such as `2 tenants changed: 1 object added, 3 changed,
-/// 0 removed; 1 destructive change`.
+/// One line summing the report up, such as `2 tenants changed: 4 objects differ (1 added,
+/// 3 changed, 0 removed); 1 destructive change`.
 pub fn summary_line(report: &Report) -> String {
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
@@ -402,8 +404,9 @@ pub fn summary_line(report: &Report) -> String {
         line.push_str(" and the platform");
     }
     line.push_str(&format!(
-        " changed: {} added, {} changed, {} removed",
-        plural(report.count(ChangeKind::Added), "object", "objects"),
+        " changed: {} differ ({} added, {} changed, {} removed)",
+        plural(report.objects(), "object", "objects"),
+        report.count(ChangeKind::Added),
         report.count(ChangeKind::Changed),
         report.count(ChangeKind::Removed),
     ));
@@ -413,14 +416,13 @@ pub fn summary_line(report: &Report) -> String {
             plural(report.files.len(), "file", "files")
         ));
     }
-    line.push_str(&format!(
-        "; {}",
-        plural(
-            report.destructive_count(),
-            "destructive change",
-            "destructive changes"
-        )
-    ));
+    match report.destructive_count() {
+        0 => line.push_str("; no destructive change"),
+        n => line.push_str(&format!(
+            "; {}",
+            plural(n, "destructive change", "destructive changes")
+        )),
+    }
     line
 }
 

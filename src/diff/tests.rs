@@ -87,10 +87,11 @@ fn removing_an_active_tenant_is_destructive_and_a_decommissioned_one_is_not() {
     assert_eq!(a.status, GroupStatus::Removed);
     assert_eq!(a.destructive.len(), 1, "{a:#?}");
     assert!(a.destructive[0].contains("`active`"));
-    assert!(a.changes[0].destructive.is_some());
+    // One destructive change for the tenant, not one more per namespace.
+    assert!(a.changes[0].destructive.is_none());
     let b = &report.groups[1];
     assert_eq!(b.destructive_count(), 0, "{b:#?}");
-    assert_eq!(report.destructive_count(), 2);
+    assert_eq!(report.destructive_count(), 1);
 }
 
 #[test]

@@ -170,19 +170,28 @@ fn check_reports_a_hand_edit_with_a_diff_and_the_fixing_command() {
     let before = read_tree(&repo.out());
     let ran = repo.render(&["--check"]);
     ran.expect_code(1, "render --check after a hand edit");
-    // A unified diff from the file on disk to what render would write, naming the file.
+    // A per-object unified diff from what is on disk to what render would write, naming the
+    // file: the hand edit renamed the Namespace, so one Namespace is removed and one added.
     let stdout = &ran.stdout;
     assert!(
         stdout.contains(&format!("--- a/{EDITED_FILE}"))
             && stdout.contains(&format!("+++ b/{EDITED_FILE}"))
             && stdout.contains("\n@@ -")
             && stdout.contains(&format!("\n-{edited}\n"))
-            && stdout.contains(&format!("\n+{EDITED_LINE}\n")),
-        "stdout is not a unified diff of {EDITED_FILE}:\n{stdout}"
+            && stdout.contains(&format!("\n+{EDITED_LINE}\n"))
+            && stdout.contains("# removed Namespace acme-corp-prod-edited-by-hand (v1)")
+            && stdout.contains("# added Namespace acme-corp-prod (v1)"),
+        "stdout is not a per-object diff of {EDITED_FILE}:\n{stdout}"
     );
-    assert_eq!(
-        stdout.matches("+++ ").count(),
-        1,
+    let headers: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("--- ") || l.starts_with("+++ "))
+        .collect();
+    assert_eq!(headers.len(), 4, "{stdout}");
+    assert!(
+        headers
+            .iter()
+            .all(|h| h.ends_with(EDITED_FILE) || h.ends_with("/dev/null")),
         "the diff names other files:\n{stdout}"
     );
     assert!(

@@ -6,6 +6,7 @@ mod addons;
 mod argocd;
 mod cli;
 mod determinism;
+mod diff;
 mod golden;
 mod invalid;
 mod upstream_schemas;

@@ -1,0 +1,436 @@
+//! `tenantc diff` end to end: a temporary git repository with two commits (or a working tree
+//! with changes), compared with `--base` and `--against`; exit codes of `--exit-code` and
+//! `--deny-destructive`; golden files of the markdown and json formats
+//! (`tests/golden-diff/`); and failures (bad revision, no repository) as exit 2.
+
+use crate::support::{
+    bless, copy_example_inputs, copy_tree, git, git_commit_all, git_init, read_tree, root, run,
+    tenantc, unified_diff,
+};
+use serde_json::Value;
+use std::fs;
+use std::path::Path;
+
+/// A temporary git repository holding the example fleet's inputs in one commit.
+fn example_repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    git_init(dir.path());
+    copy_example_inputs(dir.path());
+    git_commit_all(dir.path(), "base");
+    dir
+}
+
+fn diff(dir: &Path, args: &[&str]) -> crate::support::Ran {
+    run(tenantc().current_dir(dir).arg("diff").args(args))
+}
+
+fn json_of(ran: &crate::support::Ran) -> Value {
+    serde_json::from_str(&ran.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", ran.stdout))
+}
+
+/// The tenant entry named `name` of a JSON report.
+fn tenant<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["tenants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["tenant"] == name)
+        .unwrap_or_else(|| panic!("no tenant {name} in {report:#}"))
+}
+
+/// Edits the example inputs: premium's CPU quota grows (ml-platform), `newco` is added,
+/// `acme-corp` (active) and `umbrella` (decommissioned) are removed.
+fn change_example(dir: &Path, remove_active: bool) {
+    let tier = dir.join("tiers/premium.yaml");
+    let text = fs::read_to_string(&tier).unwrap();
+    assert!(text.contains("requests.cpu: \"20\""), "{text}");
+    fs::write(
+        &tier,
+        text.replacen("requests.cpu: \"20\"", "requests.cpu: \"24\"", 1),
+    )
+    .unwrap();
+    let globex = fs::read_to_string(dir.join("tenants/customers/globex.yaml")).unwrap();
+    fs::write(
+        dir.join("tenants/customers/newco.yaml"),
+        globex.replace("name: globex", "name: newco"),
+    )
+    .unwrap();
+    fs::remove_file(dir.join("tenants/customers/umbrella.yaml")).unwrap();
+    if remove_active {
+        fs::remove_file(dir.join("tenants/customers/acme-corp.yaml")).unwrap();
+    }
+}
+
+#[test]
+fn base_reports_quota_change_new_tenant_and_removals_with_destructive_flags() {
+    let repo = example_repo();
+    let dir = repo.path();
+    change_example(dir, true);
+    git_commit_all(dir, "head");
+    let status = git(dir, &["status", "--porcelain"]);
+
+    let ran = diff(dir, &["--base", "HEAD~1", "--format", "json"]);
+    ran.expect_code(0, "diff --base HEAD~1 without --exit-code");
+    let report = json_of(&ran);
+
+    let ml = tenant(&report, "ml-platform");
+    assert_eq!(ml["status"], "changed");
+    let objects = ml["objects"].as_array().unwrap();
+    assert!(!objects.is_empty());
+    for object in objects {
+        assert_eq!(object["change"], "changed", "{object:#}");
+        assert_eq!(object["kind"], "ResourceQuota", "{object:#}");
+        assert!(
+            object["diff"]
+                .as_str()
+                .unwrap()
+                .contains("+    requests.cpu: ")
+        );
+        assert!(object["destructive"].is_null());
+    }
+
+    let newco = tenant(&report, "newco");
+    assert_eq!(newco["status"], "added");
+    assert!(newco["added"].as_u64().unwrap() > 0);
+    assert_eq!(newco["removed"], 0);
+    assert!(
+        newco["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["kind"] == "Namespace" && o["name"] == "newco-prod")
+    );
+
+    let acme = tenant(&report, "acme-corp");
+    assert_eq!(acme["status"], "removed");
+    assert_eq!(acme["added"], 0);
+    let reasons = acme["destructive"].as_array().unwrap();
+    assert_eq!(reasons.len(), 1, "{acme:#}");
+    assert!(reasons[0].as_str().unwrap().contains("`active`"));
+
+    let umbrella = tenant(&report, "umbrella");
+    assert_eq!(umbrella["status"], "removed");
+    assert!(umbrella["removed"].as_u64().unwrap() > 0);
+    assert_eq!(umbrella["destructive"], Value::Array(vec![]));
+    assert!(
+        umbrella["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["destructive"].is_null())
+    );
+
+    assert_eq!(report["summary"]["destructive"], 1);
+    assert_eq!(report["destructive"][0]["tenant"], "acme-corp");
+    assert_eq!(report["baseline"]["revision"], "HEAD~1");
+    // Only those four tenants differ.
+    let names: Vec<&str> = report["tenants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["tenant"].as_str().unwrap_or("(platform)"))
+        .collect();
+    assert!(
+        names.iter().all(|n| [
+            "acme-corp",
+            "ml-platform",
+            "newco",
+            "umbrella",
+            "(platform)"
+        ]
+        .contains(n)),
+        "{names:?}"
+    );
+
+    // Every format flags it; the exit codes follow the flags.
+    let unified = diff(dir, &["--base", "HEAD~1"]);
+    unified.expect_code(0, "unified");
+    assert!(
+        unified
+            .stdout
+            .contains("# DESTRUCTIVE acme-corp: tenant `acme-corp` is removed")
+    );
+    assert!(!unified.stdout.contains('\x1b'), "colour on a pipe");
+    let markdown = diff(dir, &["--base", "HEAD~1", "--format", "markdown"]);
+    assert!(markdown.stdout.contains("> [!CAUTION]"));
+    diff(dir, &["--base", "HEAD~1", "--exit-code"]).expect_code(1, "--exit-code, non-empty");
+    let denied = diff(dir, &["--base", "HEAD~1", "--deny-destructive"]);
+    denied.expect_code(1, "--deny-destructive with a removed active tenant");
+    assert!(denied.stderr.contains("destructive"), "{}", denied.stderr);
+
+    // The head against itself: nothing, exit 0 even with --exit-code.
+    let same = diff(
+        dir,
+        &["--base", "HEAD", "--exit-code", "--deny-destructive"],
+    );
+    same.expect_code(0, "no change");
+    assert_eq!(same.stdout, "");
+    // Neither the working tree nor the index was touched.
+    assert_eq!(git(dir, &["status", "--porcelain"]), status);
+}
+
+#[test]
+fn working_tree_changes_without_destruction_pass_deny_destructive_but_not_exit_code() {
+    let repo = example_repo();
+    let dir = repo.path();
+    change_example(dir, false);
+    // The default base is HEAD; the head is the working tree, uncommitted.
+    let ran = diff(dir, &["--deny-destructive", "--format", "json"]);
+    ran.expect_code(0, "only non-destructive changes");
+    let report = json_of(&ran);
+    assert_eq!(report["summary"]["destructive"], 0);
+    assert_eq!(tenant(&report, "umbrella")["status"], "removed");
+    diff(dir, &["--exit-code"]).expect_code(1, "--exit-code with changes");
+    // Both flags: the diff is not empty.
+    diff(dir, &["--exit-code", "--deny-destructive"]).expect_code(1, "both flags");
+}
+
+#[test]
+fn removing_one_environment_of_an_active_tenant_is_destructive() {
+    let repo = example_repo();
+    let dir = repo.path();
+    let file = dir.join("tenants/internal/ml-platform.yaml");
+    let text = fs::read_to_string(&file).unwrap();
+    let edited = text.replace(
+        "tier: premium",
+        "tier: premium\n  environments: [dev, prod]",
+    );
+    assert_ne!(text, edited);
+    fs::write(&file, edited).unwrap();
+    let ran = diff(dir, &["--format", "json", "--deny-destructive"]);
+    ran.expect_code(1, "a removed namespace");
+    let report = json_of(&ran);
+    let ml = tenant(&report, "ml-platform");
+    assert_eq!(ml["status"], "changed");
+    let flagged: Vec<&Value> = ml["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| !o["destructive"].is_null())
+        .collect();
+    assert_eq!(flagged.len(), 1, "{ml:#}");
+    assert_eq!(flagged[0]["kind"], "Namespace");
+    assert_eq!(flagged[0]["name"], "ml-platform-staging");
+}
+
+/// Commits `tests/golden-diff/base`, then `head`, and compares `diff --base HEAD~1` in the
+/// markdown and json formats with the committed expected files.
+#[test]
+fn golden_markdown_and_json() {
+    let golden = root().join("tests/golden-diff");
+    let repo = tempfile::tempdir().unwrap();
+    let dir = repo.path();
+    git_init(dir);
+    copy_tree(&golden.join("base"), dir);
+    let base = git_commit_all(dir, "base");
+    for sub in ["tiers", "tenants"] {
+        fs::remove_dir_all(dir.join(sub)).unwrap();
+    }
+    copy_tree(&golden.join("head"), dir);
+    git_commit_all(dir, "head");
+
+    let mut failures = String::new();
+    for (format, file) in [("markdown", "expected.md"), ("json", "expected.json")] {
+        let ran = diff(dir, &["--base", "HEAD~1", "--format", format]);
+        ran.expect_code(0, format);
+        let short: String = base.chars().take(12).collect();
+        let actual = ran
+            .stdout
+            .replace(&base, "<commit>")
+            .replace(&short, "<commit>");
+        let path = golden.join(file);
+        if bless() {
+            fs::write(&path, &actual).unwrap();
+            continue;
+        }
+        let expected = fs::read_to_string(&path).unwrap_or_default();
+        if expected != actual {
+            failures.push_str(&unified_diff(&expected, &actual, file));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "diff output differs from tests/golden-diff; if intended, run \
+         `TENANTC_BLESS=1 cargo test --test it diff::golden` and review the files\n{failures}"
+    );
+}
+
+/// Renders the example into `<dir>/out` with the binary.
+fn render_out(dir: &Path) {
+    run(tenantc().current_dir(dir).args(["render"])).expect_code(0, "render");
+}
+
+#[test]
+fn against_a_directory_compares_with_committed_output() {
+    let repo = example_repo();
+    let dir = repo.path();
+    render_out(dir);
+    diff(dir, &["--against", "out", "--exit-code"]).expect_code(0, "out/ is up to date");
+
+    change_example(dir, true);
+    let ran = diff(dir, &["--against", "out", "--format", "json"]);
+    ran.expect_code(0, "diff --against out");
+    let report = json_of(&ran);
+    assert_eq!(report["baseline"]["directory"], "out");
+    assert_eq!(tenant(&report, "ml-platform")["status"], "changed");
+    assert_eq!(tenant(&report, "newco")["status"], "added");
+    // Without the inputs of out/, the lifecycle comes from the Namespaces' labels.
+    assert_eq!(
+        tenant(&report, "acme-corp")["destructive"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        tenant(&report, "umbrella")["destructive"],
+        Value::Array(vec![])
+    );
+    diff(dir, &["--against", "out", "--deny-destructive"]).expect_code(1, "deny");
+
+    let missing = diff(dir, &["--against", "no-such-dir"]);
+    missing.expect_code(2, "a missing directory");
+    assert!(
+        missing.stderr.starts_with("tenantc: "),
+        "{}",
+        missing.stderr
+    );
+    assert_eq!(missing.stdout, "");
+}
+
+/// Every object of the rendered example, parsed back from its file and written again,
+/// compares equal to the rendered object: a hand-added comment is a formatting-only change,
+/// never an object change.
+#[test]
+fn parsed_output_round_trips_to_the_rendered_objects() {
+    let repo = example_repo();
+    let dir = repo.path();
+    render_out(dir);
+    let mut yaml_files = 0;
+    for (path, bytes) in read_tree(&dir.join("out")) {
+        if path.ends_with(".yaml") {
+            let full = dir.join("out").join(&path);
+            let text = format!("# edited by hand\n{}", String::from_utf8(bytes).unwrap());
+            fs::write(full, text).unwrap();
+            yaml_files += 1;
+        }
+    }
+    assert!(yaml_files > 10);
+    let ran = diff(dir, &["--against", "out", "--format", "json"]);
+    ran.expect_code(0, "diff --against a commented out/");
+    let report = json_of(&ran);
+    assert_eq!(report["summary"]["added"], 0, "{report:#}");
+    assert_eq!(report["summary"]["changed"], 0, "{report:#}");
+    assert_eq!(report["summary"]["removed"], 0, "{report:#}");
+    assert_eq!(report["summary"]["formattingOnlyFiles"], yaml_files);
+}
+
+#[test]
+fn a_bad_revision_or_no_repository_is_exit_2() {
+    let repo = example_repo();
+    for rev in ["no-such-branch", "HEAD~5", "--help"] {
+        let ran = diff(repo.path(), &[&format!("--base={rev}")]);
+        ran.expect_code(2, rev);
+        assert_eq!(ran.stdout, "");
+        assert!(
+            ran.stderr.starts_with("tenantc: ") && ran.stderr.contains(rev),
+            "{rev}: {}",
+            ran.stderr
+        );
+    }
+    let plain = tempfile::tempdir().unwrap();
+    copy_example_inputs(plain.path());
+    let ran = diff(plain.path(), &[]);
+    ran.expect_code(2, "no git repository");
+    assert!(
+        ran.stderr.contains("not inside a git repository"),
+        "{}",
+        ran.stderr
+    );
+    let both = diff(repo.path(), &["--base", "HEAD", "--against", "out"]);
+    both.expect_code(2, "--base and --against together");
+}
+
+#[test]
+fn a_base_that_does_not_compile_is_reported_as_such() {
+    let repo = example_repo();
+    let dir = repo.path();
+    let file = dir.join("tenants/customers/globex.yaml");
+    let good = fs::read_to_string(&file).unwrap();
+    fs::write(
+        &file,
+        good.replace("tier: standard", "tier: standard\n  qouta: 1"),
+    )
+    .unwrap();
+    git_commit_all(dir, "broken");
+    fs::write(&file, good).unwrap();
+    let ran = diff(dir, &[]);
+    ran.expect_code(1, "a broken base");
+    assert_eq!(ran.stdout, "");
+    assert!(
+        ran.stderr.contains("base revision `HEAD` does not compile")
+            && ran.stderr.contains("tenants/customers/globex.yaml"),
+        "{}",
+        ran.stderr
+    );
+}
+
+#[test]
+fn platform_repository_in_a_subdirectory_of_the_git_repository() {
+    let outer = tempfile::tempdir().unwrap();
+    git_init(outer.path());
+    let sub = outer.path().join("platform");
+    copy_example_inputs(&sub);
+    git_commit_all(outer.path(), "base");
+    change_example(&sub, false);
+    let ran = run(tenantc()
+        .current_dir(outer.path())
+        .args(["diff", "--repo", "platform", "--format", "json"]));
+    ran.expect_code(0, "diff --repo platform");
+    let report = json_of(&ran);
+    assert_eq!(tenant(&report, "newco")["status"], "added");
+    assert_eq!(tenant(&report, "umbrella")["status"], "removed");
+}
+
+#[test]
+fn render_check_prints_the_per_object_diff_and_the_fixing_command() {
+    let repo = example_repo();
+    let dir = repo.path();
+    render_out(dir);
+    change_example(dir, false);
+    let ran = run(tenantc().current_dir(dir).args(["render", "--check"]));
+    ran.expect_code(1, "render --check after an input change");
+    let out = &ran.stdout;
+    assert!(
+        out.contains("# tenant ml-platform (changed): 0 added, "),
+        "{out}"
+    );
+    assert!(out.contains("# changed ResourceQuota ml-platform-dev/tenant-quota (v1)"));
+    assert!(out.contains("# tenant newco (added): "));
+    assert!(out.contains("# tenant umbrella (removed): "));
+    assert!(
+        !out.contains("DESTRUCTIVE"),
+        "umbrella is decommissioned:\n{out}"
+    );
+    assert!(
+        ran.stderr.contains("run `tenantc render` to update it"),
+        "{}",
+        ran.stderr
+    );
+
+    // A change of formatting only is still stale, and shown as a file diff.
+    run(tenantc().current_dir(dir).args(["render"])).expect_code(0, "re-render");
+    let file = dir.join("out/tenants/globex/kubernetes/globex-prod.yaml");
+    let text = fs::read_to_string(&file).unwrap();
+    fs::write(&file, format!("# a note\n{text}")).unwrap();
+    let ran = run(tenantc().current_dir(dir).args(["render", "--check"]));
+    ran.expect_code(1, "render --check after a comment was added");
+    assert!(
+        ran.stdout.contains(
+            "# file tenants/globex/kubernetes/globex-prod.yaml differs in formatting or order only"
+        ) && ran.stdout.contains("\n-# a note\n"),
+        "{}",
+        ran.stdout
+    );
+}
