@@ -5,8 +5,8 @@
 //!   the base (Argo CD would delete the namespaces and everything in them);
 //! - a change of isolation level (the tenant moves to other nodes or another cluster);
 //! - a changed pod or service CIDR of an existing cluster (it cannot change in place);
-//! - a node pool replaced rather than updated (a new cloud, instance types or capacity type
-//!   force the node group to be recreated; scaling is an update).
+//! - a node pool replaced rather than updated (a new cloud, instance types, capacity type or
+//!   disk size force the node group to be recreated; scaling, labels and taints are updates).
 //!
 //! The rules read the input model ([`TenantFacts`]) where a side was compiled from inputs, and
 //! what the objects say (labels, file layout, Cluster API networks) where it was not.
@@ -42,6 +42,8 @@ pub struct NodePoolFacts {
     pub instance_types: Vec<String>,
     /// On-demand or spot.
     pub capacity_type: CapacityType,
+    /// The root disk size in GiB (every provider recreates the pool to change it).
+    pub disk_size_gb: Option<u32>,
 }
 
 /// The facts of every resolved tenant, by name.
@@ -60,6 +62,7 @@ pub fn facts_of(resolved: &Resolved) -> BTreeMap<String, TenantFacts> {
                     provider: p.provider,
                     instance_types: p.instance_types.clone(),
                     capacity_type: p.capacity_type,
+                    disk_size_gb: p.disk_size_gb,
                 })),
             };
             (t.name.clone(), facts)
@@ -294,6 +297,14 @@ pub(super) fn flag(
                 "capacity type `{}` → `{}`",
                 capacity_str(a.capacity_type),
                 capacity_str(b.capacity_type)
+            ));
+        }
+        if a.disk_size_gb != b.disk_size_gb {
+            let show = |d: Option<u32>| d.map_or("default".to_string(), |d| format!("{d} GiB"));
+            parts.push(format!(
+                "disk size {} → {}",
+                show(a.disk_size_gb),
+                show(b.disk_size_gb)
             ));
         }
         if !parts.is_empty() {

@@ -203,6 +203,7 @@ fn model_rules_flag_isolation_cidr_and_node_pool_replacement() {
             provider: CloudProvider::Aws,
             instance_types: types.iter().map(|t| t.to_string()).collect(),
             capacity_type: CapacityType::OnDemand,
+            disk_size_gb: None,
         }));
         f
     };

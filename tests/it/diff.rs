@@ -434,3 +434,132 @@ fn render_check_prints_the_per_object_diff_and_the_fixing_command() {
         ran.stdout
     );
 }
+
+/// A temporary git repository holding the inputs of `fixtures/<case>` (not its `out/`) in
+/// one commit.
+fn fixture_repo(case: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    git_init(dir.path());
+    let from = root().join("fixtures").join(case);
+    for entry in fs::read_dir(&from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if name == "out" || name == "expected.stderr" {
+            continue;
+        }
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &dir.path().join(&name));
+        } else {
+            fs::copy(entry.path(), dir.path().join(&name)).unwrap();
+        }
+    }
+    git_commit_all(dir.path(), "base");
+    dir
+}
+
+/// Replaces `from` by `to` in the file at `path` (which must contain it).
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = fs::read_to_string(path).unwrap();
+    assert!(
+        text.contains(from),
+        "{} has no {from:?}:\n{text}",
+        path.display()
+    );
+    fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+/// The destructive reasons of a JSON report, tenant-wide and per object.
+fn reasons(report: &Value) -> Vec<String> {
+    report["destructive"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["reason"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_changed_cluster_cidr_is_destructive() {
+    let repo = fixture_repo("cluster-kamaji");
+    let dir = repo.path();
+    edit(
+        &dir.join("tenants/fabrikam.yaml"),
+        "podCidr: 10.10.0.0/16",
+        "podCidr: 10.12.0.0/16",
+    );
+    let ran = diff(dir, &["--format", "json", "--deny-destructive"]);
+    ran.expect_code(1, "a cluster's pod CIDR changed");
+    let report = json_of(&ran);
+    let found = reasons(&report);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("pod CIDR `10.10.0.0/16` → `10.12.0.0/16`"),
+        "{found:?}"
+    );
+    assert_eq!(report["destructive"][0]["tenant"], "fabrikam");
+}
+
+#[test]
+fn an_isolation_change_through_a_tier_change_is_destructive() {
+    let repo = fixture_repo("nodepool-aws");
+    let dir = repo.path();
+    let tenants: Vec<String> = read_tree(&dir.join("tenants"))
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    let tiers: Vec<String> = read_tree(&dir.join("tiers"))
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    // Move the pool's tier to namespace isolation: every tenant of it leaves its nodes.
+    let tier = dir.join("tiers").join(&tiers[0]);
+    edit(&tier, "isolation: nodePool", "isolation: namespace");
+    let ran = diff(dir, &["--format", "markdown", "--deny-destructive"]);
+    ran.expect_code(1, "isolation changed");
+    assert!(
+        ran.stdout
+            .contains("isolation changes from `nodePool` to `namespace`"),
+        "{}\n{tenants:?}",
+        ran.stdout
+    );
+}
+
+#[test]
+fn a_node_pool_with_new_instance_types_is_replaced_but_scaling_is_an_update() {
+    let repo = fixture_repo("nodepool-aws");
+    let dir = repo.path();
+    let tier = dir.join("tiers/gpu-dedicated.yaml");
+    edit(
+        &tier,
+        "scaling: {min: 1, desired: 2, max: 4}",
+        "scaling: {min: 1, desired: 3, max: 6}",
+    );
+    let ran = diff(
+        dir,
+        &["--format", "json", "--deny-destructive", "--exit-code"],
+    );
+    ran.expect_code(1, "scaling changed: not empty");
+    let report = json_of(&ran);
+    assert_eq!(reasons(&report), Vec::<String>::new());
+    assert!(
+        report["summary"]["changed"].as_u64().unwrap() > 0,
+        "{report:#}"
+    );
+    diff(dir, &["--deny-destructive"]).expect_code(0, "scaling is an update");
+
+    edit(
+        &tier,
+        "instanceTypes: [g5.2xlarge, g5.4xlarge]",
+        "instanceTypes: [g6.2xlarge]",
+    );
+    let ran = diff(dir, &["--format", "json", "--deny-destructive"]);
+    ran.expect_code(1, "instance types changed");
+    let found = reasons(&json_of(&ran));
+    assert!(!found.is_empty());
+    assert!(
+        found.iter().all(|r| r.contains(
+            "the node pool is replaced, not updated (instance types `g5.2xlarge, g5.4xlarge` → `g6.2xlarge`)"
+        )),
+        "{found:?}"
+    );
+}
