@@ -17,8 +17,9 @@ const RESERVED_NODE_PREFIXES: [&str; 3] = ["tenantc.dev", "kubernetes.io", "k8s.
 
 /// Checks the node pool of one merged profile.
 ///
-/// Reports E0412 (scaling out of order), E0214 and E0215 (node labels and taints) and W0413
-/// (a GPU quota on a pool without GPU instance types).
+/// Reports E0412 (scaling out of order), E0214 and E0215 (node labels and taints), E0204
+/// (several machine types for GKE or AKS) and W0413 (a GPU quota on a pool without GPU
+/// instance types).
 pub fn check_profile(profile: &Profile, gpu_prefixes: &[String], diags: &mut Diagnostics) {
     let spec = &profile.spec;
     let Some(pool) = spec.node_pool.as_ref() else {
@@ -54,6 +55,26 @@ pub fn check_profile(profile: &Profile, gpu_prefixes: &[String], diags: &mut Dia
             );
             break;
         }
+    }
+    if pool.provider != CloudProvider::Aws && pool.instance_types.len() > 1 {
+        let provider = if pool.provider == CloudProvider::Gcp {
+            "gcp"
+        } else {
+            "azure"
+        };
+        diags.push(
+            Diagnostic::new(
+                codes::INVALID_VALUE,
+                format!(
+                    "`{provider}` node pools take one machine type, not {}",
+                    pool.instance_types.len()
+                ),
+            )
+            .at(profile.label("/nodePool/instanceTypes/1", "a second type"))
+            .help(
+                "GKE and AKS pools take a single machine type; keep one, or use one tier per type",
+            ),
+        );
     }
     let origin = |p: &str| profile.origin(p);
     check_labels("/nodePool/labels", &pool.labels, &origin, diags);

@@ -4,8 +4,9 @@
 //! - the tenant's management namespace (Pod Security baseline, prune-protected);
 //! - a ResourceQuota there that admits one Cluster, one KamajiControlPlane and one
 //!   `tenantcontrolplanes.kamaji.clastix.io`;
-//! - a NetworkPolicy isolating the control plane: only the API server and konnectivity ports
-//!   are reachable, and it reaches only the Kamaji namespace (its DataStore) and DNS;
+//! - NetworkPolicies isolating the control plane: `default-deny`, and `allow-control-plane`,
+//!   under which only the API server and konnectivity ports are reachable and the control
+//!   plane reaches only the Kamaji namespace (its DataStore) and DNS;
 //! - the Cluster API `Cluster` (`cluster.x-k8s.io/v1beta2`, a ClusterClass topology) with the
 //!   tenant's pod and service CIDRs;
 //! - a Kamaji `DataStore` of its own when the tier asks for a dedicated one.
@@ -114,8 +115,16 @@ pub fn objects(
             }),
             status: None,
         }),
+        Object::NetworkPolicy(NetworkPolicy {
+            metadata: meta("default-deny"),
+            spec: Some(NetworkPolicySpec {
+                pod_selector: Some(LabelSelector::default()),
+                policy_types: Some(vec!["Ingress".into(), "Egress".into()]),
+                ..Default::default()
+            }),
+        }),
         Object::NetworkPolicy(control_plane_policy(
-            meta("control-plane-isolation"),
+            meta("allow-control-plane"),
             settings,
             &platform.shared_services.dns,
         )),
@@ -235,9 +244,9 @@ fn namespace_peer(namespace: &str, pods: Option<&Labels>) -> NetworkPolicyPeer {
     }
 }
 
-/// Isolates every pod of the management namespace (the tenant's control plane): ingress
-/// only to the API server and konnectivity ports, egress only to the Kamaji namespace and
-/// the DataStore's Secret namespace (the data stores) and to DNS.
+/// What the tenant's control plane may do in its default-deny namespace: accept traffic
+/// only on the API server and konnectivity ports, and reach only the Kamaji namespace and
+/// the DataStore's Secret namespace (the data stores) and DNS.
 fn control_plane_policy(
     metadata: ObjectMeta,
     settings: &ClusterSettings,
