@@ -9,4 +9,5 @@ mod determinism;
 mod diff;
 mod golden;
 mod invalid;
+mod precommit;
 mod upstream_schemas;
