@@ -121,7 +121,7 @@ pub struct DiffArgs {
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub repo: PathBuf,
     /// Compare with the inputs at this git revision, read from git and rendered in memory
-    /// (the default, with `HEAD`).
+    /// [default: HEAD].
     #[arg(long, value_name = "GIT-REF", conflicts_with = "against")]
     pub base: Option<String>,
     /// Compare with a directory of rendered output instead, such as a committed `out/`.
@@ -133,8 +133,8 @@ pub struct DiffArgs {
     /// Exit 1 when anything differs.
     #[arg(long)]
     pub exit_code: bool,
-    /// Exit 1 when a change is destructive (a tenant or namespace removed while not
-    /// decommissioned, an isolation level, cluster CIDR or node pool replaced).
+    /// Exit 1 when a change is destructive: a tenant or namespace removed while not
+    /// decommissioned, a changed isolation level or cluster CIDR, a node pool replaced.
     #[arg(long)]
     pub deny_destructive: bool,
 }

@@ -275,3 +275,29 @@ fn markdown_truncates_politely() {
     let full = markdown::format(&report, &baseline);
     assert!(!full.contains("left out"));
 }
+
+#[test]
+fn unified_is_coloured_only_when_asked() {
+    let old = [file(
+        "tenants/a/kubernetes/a-dev.yaml",
+        &[quota("a-dev", "1")],
+    )];
+    let new = [file(
+        "tenants/a/kubernetes/a-dev.yaml",
+        &[quota("a-dev", "2")],
+    )];
+    let report = diff(&side(&old), &side(&new));
+    let plain = unified::format(&report, false);
+    assert!(!plain.contains('\x1b'));
+    assert!(
+        plain.contains("\n-    pods: \"1\"\n+    pods: \"2\"\n"),
+        "{plain}"
+    );
+    let coloured = unified::format(&report, true);
+    assert!(
+        coloured.contains("\x1b[31m-    pods: \"1\"\x1b[0m"),
+        "{coloured}"
+    );
+    assert!(coloured.contains("\x1b[32m+    pods: \"2\"\x1b[0m"));
+    assert_eq!(unified::format(&Report::default(), true), "");
+}
