@@ -21,10 +21,12 @@ pub const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
 /// The name of the Config Management Plugin in `deploy/argocd/plugin.yaml`.
 pub const PLUGIN_NAME: &str = "tenantc";
 
-/// Kinds no tenant AppProject may deploy: tenantc owns them.
+/// Kinds no tenant AppProject may deploy: tenantc owns them (the Kyverno Policy places a
+/// node-pool tenant's pods on its pool).
 const GOVERNANCE_KINDS: &[(&str, &str)] = &[
     ("", "LimitRange"),
     ("", "ResourceQuota"),
+    ("kyverno.io", "Policy"),
     ("networking.k8s.io", "NetworkPolicy"),
     ("rbac.authorization.k8s.io", "Role"),
     ("rbac.authorization.k8s.io", "RoleBinding"),

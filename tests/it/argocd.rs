@@ -318,6 +318,7 @@ fn example_output_keeps_tenants_isolated() {
                     ("", "ResourceQuota"),
                     ("", "LimitRange"),
                     ("networking.k8s.io", "NetworkPolicy"),
+                    ("kyverno.io", "Policy"),
                 ] {
                     assert!(
                         blacklist.contains(&(governance.0.into(), governance.1.into())),
