@@ -246,8 +246,11 @@ pub fn tenant_of_path(path: &str) -> Option<&str> {
 /// One object (or unreadable file) of one side, ready to compare.
 #[derive(Debug, Clone)]
 pub(crate) struct Unit {
+    /// apiVersion, kind, namespace and name (or kind `File` and the path).
     pub(crate) key: ObjectKey,
+    /// The file it is in.
     pub(crate) file: String,
+    /// Its YAML as tenantc's writer writes it (or the file's text).
     pub(crate) text: String,
     /// The parsed object, when it came from text (for facts of a side without a model).
     pub(crate) value: Option<serde_json::Value>,
