@@ -71,6 +71,48 @@ fn with_jobs(jobs: Option<u16>, f: impl FnOnce() -> Outcome + Send) -> Outcome {
     }
 }
 
+/// Stage timings for `TENANTC_TIMINGS=1`, printed on stderr: how a run spends its time,
+/// for profiling and the benchmark's "what dominates" table.
+pub(crate) struct Timings {
+    start: Option<std::time::Instant>,
+    last: Option<std::time::Instant>,
+    marks: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Timings {
+    /// Recording when `TENANTC_TIMINGS=1`, else a no-op.
+    pub(crate) fn from_env() -> Self {
+        let on = std::env::var_os("TENANTC_TIMINGS").is_some_and(|v| v == "1");
+        let now = on.then(std::time::Instant::now);
+        Self {
+            start: now,
+            last: now,
+            marks: Vec::new(),
+        }
+    }
+
+    /// Records the time since the previous mark under `stage`.
+    pub(crate) fn mark(&mut self, stage: &'static str) {
+        if let Some(last) = self.last {
+            let now = std::time::Instant::now();
+            self.marks.push((stage, now - last));
+            self.last = Some(now);
+        }
+    }
+
+    /// Prints the recorded stages and the total.
+    pub(crate) fn print(&self) {
+        let Some(start) = self.start else { return };
+        for (stage, d) in &self.marks {
+            eprintln!("tenantc: timing: {stage}: {:.1} ms", d.as_secs_f64() * 1e3);
+        }
+        eprintln!(
+            "tenantc: timing: total: {:.1} ms",
+            start.elapsed().as_secs_f64() * 1e3
+        );
+    }
+}
+
 /// Prints an I/O or internal error as one `tenantc:` line and returns exit code 2.
 pub(crate) fn fail(message: &str) -> Outcome {
     eprintln!("tenantc: {message}");

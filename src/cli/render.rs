@@ -10,10 +10,14 @@ pub fn run(args: &RenderArgs) -> Outcome {
     let repo = &args.repo.repo;
     let out = args.out.clone().unwrap_or_else(|| repo.join("out"));
     let only = (!args.tenants.is_empty()).then_some(args.tenants.as_slice());
-    let (compiled, tree) = match crate::pipeline::render(repo, only) {
-        Ok(r) => r,
+    let mut timings = super::Timings::from_env();
+    let compiled = match crate::pipeline::compile(repo) {
+        Ok(c) => c,
         Err(e) => return fail(&format!("cannot read `{}`: {e}", repo.display())),
     };
+    timings.mark("load, validate, resolve, check");
+    let (compiled, tree) = crate::pipeline::finish(compiled, only);
+    timings.mark("render");
     if let Some(names) = only {
         let missing: Vec<&String> = names
             .iter()
@@ -51,6 +55,7 @@ pub fn run(args: &RenderArgs) -> Outcome {
         prefixes
     }));
     let files = crate::emit::serialize(&tree);
+    timings.mark("serialize");
     let plan = match crate::emit::plan(&out, files, &scope) {
         Ok(p) => p,
         Err(e) => {
@@ -70,7 +75,11 @@ pub fn run(args: &RenderArgs) -> Outcome {
         let facts = crate::diff::facts_of(&compiled.resolved);
         return check(&plan, &tree, facts, args);
     }
-    match crate::emit::apply(&plan) {
+    timings.mark("compare with out/");
+    let applied = crate::emit::apply(&plan);
+    timings.mark("write");
+    timings.print();
+    match applied {
         Ok(summary) => {
             eprintln!(
                 "tenantc: {} file{} in `{}`: {} written, {} removed, {} unchanged",

@@ -7,6 +7,7 @@
 
 mod lock;
 mod serialize;
+mod yaml;
 
 pub use lock::{LOCK_FILE, Lock, digest};
 pub use serialize::{json, serialize, serialize_file, yaml_stream};

@@ -24,14 +24,6 @@ pub fn serialize_file(content: &FileContent) -> String {
     }
 }
 
-fn options() -> serde_saphyr::SerializerOptions {
-    serde_saphyr::ser_options! {
-        indent_step: 2,
-        folded_wrap_chars: usize::MAX,
-        min_fold_chars: usize::MAX,
-    }
-}
-
 /// A YAML stream: each object a block-style document, separated by `---` lines, `\n`
 /// endings and a final newline.
 pub fn yaml_stream(objects: &[Object]) -> String {
@@ -40,9 +32,12 @@ pub fn yaml_stream(objects: &[Object]) -> String {
         if i > 0 {
             out.push_str("---\n");
         }
-        // Serializing typed values cannot fail: no maps with non-string keys, no NaN.
-        let text = serde_saphyr::to_string_with_options(object, options())
-            .unwrap_or_else(|e| format!("# tenantc could not serialize this object: {e}\n"));
+        // The fast writer handles the shapes tenantc emits; serde-saphyr the rest. Typed
+        // values cannot fail to serialize: no maps with non-string keys, no NaN.
+        let text = super::yaml::to_yaml(object).unwrap_or_else(|| {
+            serde_saphyr::to_string_with_options(object, super::yaml::saphyr_options())
+                .unwrap_or_else(|e| format!("# tenantc could not serialize this object: {e}\n"))
+        });
         out.push_str(&text);
         if !out.ends_with('\n') {
             out.push('\n');
