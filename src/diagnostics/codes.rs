@@ -254,6 +254,12 @@ mod tests {
         for code in ALL {
             let row = format!("| `{code}` | `{}` |", code.name);
             assert!(docs.contains(&row), "docs/errors.md lacks {row}");
+            let example = format!("\n### `{code}` {}\n", code.name);
+            assert!(
+                docs.contains(&example),
+                "docs/errors.md has no example ({}) for {code}",
+                example.trim()
+            );
         }
     }
 }

@@ -27,6 +27,7 @@ pub fn load_tenant(
     if root.is_dir() {
         for entry in WalkDir::new(&root)
             .follow_links(false)
+            .follow_root_links(false)
             .max_depth(64)
             .sort_by_file_name()
         {
@@ -69,11 +70,12 @@ pub fn load_tenant(
         .filter(|t| is_dns_label(t));
     if let Some(tier) = tier {
         let path = format!("tiers/{tier}.yaml");
-        if repo
-            .join(&path)
-            .symlink_metadata()
-            .is_ok_and(|m| m.is_file())
-        {
+        let real = |p: &str, dir: bool| {
+            repo.join(p)
+                .symlink_metadata()
+                .is_ok_and(|m| if dir { m.is_dir() } else { m.is_file() })
+        };
+        if real("tiers", true) && real(&path, false) {
             files.tiers.push(path);
         }
     }

@@ -61,8 +61,11 @@ pub(crate) fn yaml_files(
         return Ok(Vec::new());
     }
     let mut found = Vec::new();
+    // A symbolic link in place of the directory itself is reported like any other link
+    // (the root of a walk would otherwise be followed).
     let walker = WalkDir::new(&root)
         .follow_links(false)
+        .follow_root_links(false)
         .max_depth(depth)
         .sort_by_file_name()
         .into_iter()

@@ -153,4 +153,105 @@ mod tests {
         merge(&mut right, &bc);
         assert_eq!(left, right);
     }
+
+    mod properties {
+        use super::super::merge;
+        use proptest::prelude::*;
+        use serde_json::{Map, Value};
+
+        /// A scalar, or `null` (unset).
+        fn scalar() -> impl Strategy<Value = Value> {
+            prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::Bool),
+                any::<i64>().prop_map(Value::from),
+                "[a-z0-9]{0,4}".prop_map(Value::from),
+            ]
+        }
+
+        /// A spec-like map whose keys have a fixed shape, as in a tier spec: `m*` keys hold
+        /// maps, `s*` keys scalars and `l*` keys lists; any of them may be `null`.
+        fn spec(depth: u32) -> BoxedStrategy<Value> {
+            let leaf = prop_oneof![
+                scalar(),
+                proptest::collection::vec(scalar(), 0..3).prop_map(Value::Array),
+            ];
+            let child: BoxedStrategy<Value> = if depth == 0 {
+                Just(Value::Null).boxed()
+            } else {
+                prop_oneof![Just(Value::Null), spec(depth - 1)].boxed()
+            };
+            let keys = proptest::collection::btree_map("[sl][0-2]", leaf, 0..4);
+            let maps = proptest::collection::btree_map("m[0-2]", child, 0..3);
+            (keys, maps)
+                .prop_map(|(mut keys, maps)| {
+                    for (key, value) in keys.iter_mut() {
+                        // `l*` keys hold lists (or null), `s*` keys scalars.
+                        if key.starts_with('l') && !value.is_array() && !value.is_null() {
+                            *value = Value::Array(vec![value.clone()]);
+                        } else if key.starts_with('s') && value.is_array() {
+                            *value = Value::Null;
+                        }
+                    }
+                    let mut map: Map<String, Value> = keys.into_iter().collect();
+                    map.extend(maps);
+                    Value::Object(map)
+                })
+                .boxed()
+        }
+
+        fn merged(base: &Value, over: &Value) -> Value {
+            let mut out = base.clone();
+            merge(&mut out, over);
+            out
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            /// Layers can be grouped either way: merging c over (b over a) equals merging
+            /// (c over b) over a, as long as each key keeps its shape across layers (a key
+            /// that is a map in one layer and a scalar in another is where it fails, which
+            /// the schema rules out).
+            #[test]
+            fn merge_is_associative(a in spec(2), b in spec(2), c in spec(2)) {
+                prop_assert_eq!(merged(&merged(&a, &b), &c), merged(&a, &merged(&b, &c)));
+            }
+
+            /// Merging a value over itself changes nothing, and applying one layer twice is
+            /// the same as applying it once.
+            #[test]
+            fn merge_is_idempotent(a in spec(2), b in spec(2)) {
+                prop_assert_eq!(&merged(&a, &a), &a);
+                let once = merged(&a, &b);
+                prop_assert_eq!(merged(&once, &b), once);
+            }
+
+            /// `null` (at the top or under any key) and absent keys leave the base as it is;
+            /// an empty map changes nothing.
+            #[test]
+            fn null_and_absent_keys_leave_the_base(a in spec(2)) {
+                prop_assert_eq!(&merged(&a, &Value::Null), &a);
+                prop_assert_eq!(&merged(&a, &Value::Object(Map::new())), &a);
+                if let Value::Object(map) = &a {
+                    let nulls: Map<String, Value> =
+                        map.keys().map(|k| (k.clone(), Value::Null)).collect();
+                    prop_assert_eq!(&merged(&a, &Value::Object(nulls)), &a);
+                }
+            }
+
+            /// What the top layer sets (not null) wins, whatever was below.
+            #[test]
+            fn the_top_layer_wins(a in spec(2), b in spec(2)) {
+                let out = merged(&a, &b);
+                if let (Value::Object(out), Value::Object(over)) = (&out, &b) {
+                    for (key, value) in over {
+                        if !value.is_null() && !value.is_object() {
+                            prop_assert_eq!(out.get(key), Some(value));
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -49,11 +49,44 @@ impl SourceMap {
         self.files.get(path).map(|f| f.as_ref())
     }
 
-    /// The text of line `line` (1-based) of `path`, without its line ending.
+    /// The text of line `line` (1-based) of `path`, without its line ending. Lines end as
+    /// YAML ends them, at `\n`, `\r\n` or a lone `\r`, so that the parser's line numbers
+    /// and the lines shown agree.
     pub fn line(&self, path: &str, line: usize) -> Option<&str> {
-        let text = &self.get(path)?.text;
-        text.split('\n')
-            .nth(line.checked_sub(1)?)
-            .map(|l| l.trim_end_matches('\r'))
+        if line == 0 {
+            return None;
+        }
+        let mut rest = self.get(path)?.text.as_str();
+        for _ in 1..line {
+            let end = rest.find(['\n', '\r'])?;
+            let skip = if rest[end..].starts_with("\r\n") {
+                2
+            } else {
+                1
+            };
+            rest = &rest[end + skip..];
+        }
+        Some(&rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_end_as_yaml_ends_them() {
+        let mut map = SourceMap::default();
+        for (path, text) in [("lf", "a\nb\n"), ("crlf", "a\r\nb\r\n"), ("cr", "a\rb\r")] {
+            map.insert(Arc::new(SourceFile {
+                path: path.into(),
+                text: text.into(),
+            }));
+            assert_eq!(map.line(path, 0), None, "{path}");
+            assert_eq!(map.line(path, 1), Some("a"), "{path}");
+            assert_eq!(map.line(path, 2), Some("b"), "{path}");
+            assert_eq!(map.line(path, 3), Some(""), "{path}");
+            assert_eq!(map.line(path, 4), None, "{path}");
+        }
     }
 }

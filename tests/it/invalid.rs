@@ -341,7 +341,9 @@ fn markers(case: &Path) -> Vec<Result<Marker, String>> {
             .to_string_lossy()
             .replace('\\', "/");
         let text = String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned();
-        for (index, line) in text.lines().enumerate() {
+        // Lines end as YAML ends them: `\n`, `\r\n` or a lone `\r`.
+        let text = text.replace("\r\n", "\n");
+        for (index, line) in text.split(['\n', '\r']).enumerate() {
             let Some(at) = line.find(MARKER) else {
                 continue;
             };

@@ -10,4 +10,5 @@ mod diff;
 mod golden;
 mod invalid;
 mod precommit;
+mod properties;
 mod upstream_schemas;

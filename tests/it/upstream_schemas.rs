@@ -218,16 +218,16 @@ fn describe(object: &Value) -> String {
 
 /// What checking a rendered output tree found.
 #[derive(Default)]
-struct Report {
+pub(crate) struct Report {
     /// Objects and Terraform blocks validated.
-    checked: usize,
+    pub(crate) checked: usize,
     /// One line per problem: file, object and error.
-    failures: Vec<String>,
+    pub(crate) failures: Vec<String>,
 }
 
 impl Report {
     /// Checks every file of an output tree; `label` prefixes file names in the report.
-    fn check_tree(&mut self, label: &str, out: &Path) {
+    pub(crate) fn check_tree(&mut self, label: &str, out: &Path) {
         for (path, bytes) in read_tree(out) {
             let file = format!("{label}/{path}");
             let Ok(text) = String::from_utf8(bytes) else {
