@@ -92,3 +92,42 @@ pub fn render_input(
     let loaded = crate::load::load_input(input, &mut diagnostics)?;
     Ok(finish(stages(loaded, diagnostics), only))
 }
+
+/// Per tenant, a digest of everything its files are rendered from: `build` (which tenantc),
+/// `platform.yaml`, the add-on templates, its tier file and its own file. Equal fingerprints
+/// mean equal output, which lets a re-render skip unchanged tenants.
+pub fn fingerprints(
+    compiled: &Compiled,
+    build: &str,
+) -> std::collections::BTreeMap<String, String> {
+    use sha2::{Digest, Sha256};
+    let text = |path: &str| compiled.sources.get(path).map_or("", |f| f.text.as_str());
+    let mut global = Sha256::new();
+    let feed = |h: &mut Sha256, part: &str| {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    };
+    feed(&mut global, build);
+    feed(
+        &mut global,
+        text(compiled.resolved.platform_file.as_deref().unwrap_or("")),
+    );
+    for template in &compiled.templates {
+        feed(&mut global, &template.path);
+        feed(&mut global, &template.text);
+    }
+    compiled
+        .resolved
+        .tenants
+        .iter()
+        .map(|tenant| {
+            let mut h = global.clone();
+            let tier_file = compiled.resolved.tier_files.get(&tenant.tenant.spec.tier);
+            feed(&mut h, text(tier_file.map_or("", String::as_str)));
+            feed(&mut h, &tenant.file);
+            feed(&mut h, text(&tenant.file));
+            let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+            (tenant.name.clone(), hex)
+        })
+        .collect()
+}

@@ -3,66 +3,129 @@
 
 use super::{Outcome, args::RenderArgs, fail, print_stdout, report};
 use crate::diagnostics::{Diagnostic, Label, codes};
-use crate::emit::{ChangeKind, Plan, Scope};
+use crate::emit::{ChangeKind, Mode, Plan, Scope, Session};
+use crate::render::tenant_prefixes;
+use std::collections::BTreeSet;
+
+/// Tenants rendered per batch: bounds memory to one batch's objects and text.
+const BATCH: usize = 256;
 
 /// Runs `render`.
+///
+/// Tenants whose inputs and files are unchanged since the last render (see
+/// `emit::read_cache`) are skipped; the rest render in batches whose files go to temporary
+/// files, renamed into place only when every batch succeeded.
 pub fn run(args: &RenderArgs) -> Outcome {
     let repo = &args.repo.repo;
     let out = args.out.clone().unwrap_or_else(|| repo.join("out"));
     let only = (!args.tenants.is_empty()).then_some(args.tenants.as_slice());
     let mut timings = super::Timings::from_env();
-    let compiled = match crate::pipeline::compile(repo) {
+    let mut compiled = match crate::pipeline::compile(repo) {
         Ok(c) => c,
         Err(e) => return fail(&format!("cannot read `{}`: {e}", repo.display())),
     };
     timings.mark("load, validate, resolve, check");
-    let (compiled, tree) = crate::pipeline::finish(compiled, only);
-    timings.mark("render");
-    if let Some(names) = only {
-        let missing: Vec<&String> = names
-            .iter()
-            .filter(|n| !compiled.resolved.tenants.iter().any(|t| &t.name == *n))
-            .collect();
-        if !missing.is_empty() && tree.is_some() {
-            report(
-                compiled.diagnostics,
-                &compiled.sources,
-                args.repo.format,
-                false,
-            );
-            let list: Vec<String> = missing.iter().map(|n| format!("`{n}`")).collect();
-            return fail(&format!("no tenant named {}", list.join(", ")));
-        }
-    }
-    let mut diags = compiled.diagnostics;
-    let Some(tree) = tree else {
+    let mut diags = std::mem::take(&mut compiled.diagnostics);
+    if diags.has_errors() {
         report(diags, &compiled.sources, args.repo.format, false);
         eprintln!("tenantc: nothing written: fix the errors above first");
         return Outcome::Findings;
+    }
+    let known: BTreeSet<&str> = compiled
+        .resolved
+        .tenants
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
+    if let Some(names) = only {
+        let missing: Vec<String> = names
+            .iter()
+            .filter(|n| !known.contains(n.as_str()))
+            .map(|n| format!("`{n}`"))
+            .collect();
+        if !missing.is_empty() {
+            report(diags, &compiled.sources, args.repo.format, false);
+            return fail(&format!("no tenant named {}", missing.join(", ")));
+        }
+    }
+    let selected: Vec<String> = match only {
+        Some(names) => names.to_vec(),
+        None => known.iter().map(|n| n.to_string()).collect(),
     };
     let scope = Scope(only.map(|names| {
-        let mut prefixes: Vec<String> = names
-            .iter()
-            .flat_map(|n| {
-                [
-                    format!("{}/", crate::render::tenant_dir(n)),
-                    crate::render::terraform::node_group_path(n),
-                ]
-            })
-            .collect();
+        let mut prefixes: Vec<String> = names.iter().flat_map(|n| tenant_prefixes(n)).collect();
         prefixes.push("platform/".into());
         prefixes.push(crate::render::terraform::versions_path());
         prefixes
     }));
-    let files = crate::emit::serialize(&tree);
-    timings.mark("serialize");
-    let plan = match crate::emit::plan(&out, files, &scope) {
-        Ok(p) => p,
+    let mode = if args.check {
+        Mode::Compare
+    } else {
+        Mode::Write
+    };
+    let mut session = match Session::open(&out, mode) {
+        Ok(s) => s,
         Err(e) => {
             report(diags, &compiled.sources, args.repo.format, false);
             return fail(&e.to_string());
         }
     };
+    let fingerprints = crate::pipeline::fingerprints(&compiled, &build_id());
+    let cache = crate::emit::read_cache(&out);
+    let clean =
+        crate::emit::clean_tenants(&out, &cache, &fingerprints, session.old_lock(), &selected);
+    let kept: Vec<String> = clean.iter().flat_map(|n| tenant_prefixes(n)).collect();
+    session.keep(&kept);
+    let dirty: Vec<String> = selected
+        .into_iter()
+        .filter(|n| !clean.contains(n))
+        .collect();
+    timings.mark("incremental cache");
+    // `--check` keeps the rendered objects for its per-object diff, so it renders at once.
+    let batch = if args.check {
+        dirty.len().max(1)
+    } else {
+        BATCH
+    };
+    let mut batches: Vec<&[String]> = dirty.chunks(batch).collect();
+    if batches.is_empty() {
+        batches.push(&[]);
+    }
+    let mut checked_tree = None;
+    for (i, names) in batches.into_iter().enumerate() {
+        let mut found = crate::diagnostics::Diagnostics::default();
+        let mut tree = crate::render::render(
+            &compiled.resolved,
+            &compiled.templates,
+            Some(names),
+            &mut found,
+        );
+        if i > 0 {
+            // Platform-wide files come with the first batch only.
+            tree.files.retain(|path, _| {
+                path.starts_with("tenants/") || path.starts_with("terraform/node-group-")
+            });
+        }
+        let failed = found.has_errors();
+        diags.extend(found);
+        if failed {
+            drop(session);
+            report(diags, &compiled.sources, args.repo.format, false);
+            eprintln!("tenantc: nothing written: fix the errors above first");
+            return Outcome::Findings;
+        }
+        let files = crate::emit::serialize(&tree);
+        if let Err(e) = session.add(files) {
+            drop(session);
+            report(diags, &compiled.sources, args.repo.format, false);
+            return fail(&e.to_string());
+        }
+        if args.check {
+            checked_tree = Some(tree);
+        }
+    }
+    timings.mark("render, serialize, compare, stage");
+    let plan = session.plan(&scope);
     for path in &plan.unowned {
         diags.push(
             Diagnostic::new(codes::UNOWNED_FILE, "file not written by tenantc; kept")
@@ -73,31 +136,93 @@ pub fn run(args: &RenderArgs) -> Outcome {
     report(diags, &compiled.sources, args.repo.format, false);
     if args.check {
         let facts = crate::diff::facts_of(&compiled.resolved);
+        let tree = checked_tree.unwrap_or_default();
         return check(&plan, &tree, facts, args);
     }
-    timings.mark("compare with out/");
-    let applied = crate::emit::apply(&plan);
+    let committed = session.commit(&plan);
     timings.mark("write");
+    let summary = match committed {
+        Ok(summary) => summary,
+        Err(e) => return fail(&e.to_string()),
+    };
+    update_cache(&out, cache, &fingerprints, &plan, &dirty);
+    timings.mark("update cache");
     timings.print();
-    match applied {
-        Ok(summary) => {
-            eprintln!(
-                "tenantc: {} file{} in `{}`: {} written, {} removed, {} unchanged",
-                summary.written + summary.unchanged,
-                if summary.written + summary.unchanged == 1 {
-                    ""
-                } else {
-                    "s"
-                },
-                out.display(),
-                summary.written,
-                summary.removed,
-                summary.unchanged
-            );
-            Outcome::Success
+    let total = summary.written + summary.unchanged;
+    eprintln!(
+        "tenantc: {total} file{} in `{}`: {} written, {} removed, {} unchanged",
+        if total == 1 { "" } else { "s" },
+        out.display(),
+        summary.written,
+        summary.removed,
+        summary.unchanged
+    );
+    Outcome::Success
+}
+
+/// Identifies this tenantc build, so that a new build renders everything again: the
+/// executable's size and modification time (cheap, and changes with every build).
+fn build_id() -> String {
+    let exe = std::env::current_exe()
+        .ok()
+        .and_then(|p| std::fs::metadata(p).ok());
+    let stamp = exe.map(|m| {
+        let mtime = m
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        format!("{}:{mtime}", m.len())
+    });
+    format!(
+        "{} {}",
+        env!("CARGO_PKG_VERSION"),
+        stamp.unwrap_or_default()
+    )
+}
+
+/// Records, after a successful render, what each rendered tenant's files were made from and
+/// how they look on disk (tenants not rendered this time keep their entries). A cache that cannot be written only costs speed next time.
+fn update_cache(
+    out: &std::path::Path,
+    mut cache: crate::emit::OutputCache,
+    fingerprints: &std::collections::BTreeMap<String, String>,
+    plan: &Plan,
+    rendered: &[String],
+) {
+    let rendered: BTreeSet<&str> = rendered.iter().map(String::as_str).collect();
+    cache
+        .tenants
+        .retain(|name, _| fingerprints.contains_key(name));
+    let mut by_tenant: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+    for path in plan.lock.files.keys() {
+        let tenant = path
+            .strip_prefix("tenants/")
+            .and_then(|rest| rest.split('/').next())
+            .or_else(|| {
+                path.strip_prefix("terraform/node-group-")
+                    .and_then(|rest| rest.strip_suffix(".tf.json"))
+            });
+        if let Some(tenant) = tenant.filter(|t| rendered.contains(t)) {
+            by_tenant.entry(tenant).or_default().push(path.clone());
         }
-        Err(e) => fail(&e.to_string()),
     }
+    let paths: Vec<String> = by_tenant.values().flatten().cloned().collect();
+    let stamps = crate::emit::stamps(out, &paths);
+    for (tenant, files) in by_tenant {
+        let files = files
+            .iter()
+            .filter_map(|p| Some((p.clone(), *stamps.get(p)?)))
+            .collect();
+        cache.tenants.insert(
+            tenant.to_string(),
+            crate::emit::CachedTenant {
+                inputs: fingerprints[tenant].clone(),
+                files,
+            },
+        );
+    }
+    let _ = crate::emit::write_cache(out, &cache);
 }
 
 /// `--check`: prints on stdout how every stale object differs (the same per-object diff as

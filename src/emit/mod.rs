@@ -5,12 +5,18 @@
 //! Owns every write under `--out` and the ownership rules of DESIGN.md §5. Decides no
 //! content; `render` did.
 
+mod cache;
 mod lock;
 mod serialize;
+mod session;
 mod yaml;
 
+pub use cache::{
+    CACHE_DIR, CachedTenant, FileStamp, OutputCache, clean_tenants, read_cache, stamps, write_cache,
+};
 pub use lock::{LOCK_FILE, Lock, digest};
 pub use serialize::{json, serialize, serialize_file, yaml_stream};
+pub use session::{Mode, Session};
 
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -120,99 +126,9 @@ pub fn plan(
     files: BTreeMap<String, String>,
     scope: &Scope,
 ) -> Result<Plan, EmitError> {
-    for path in files.keys() {
-        if !is_safe_relative(path) {
-            return Err(EmitError(format!(
-                "internal error: unsafe output path `{path}`"
-            )));
-        }
-    }
-    let (old_lock, on_disk) = read_existing(out_dir)?;
-    let old_files = old_lock
-        .as_ref()
-        .map(|l| l.files.clone())
-        .unwrap_or_default();
-    let compared: Vec<Result<Option<FileChange>, EmitError>> = files
-        .par_iter()
-        .map(|(path, new)| {
-            let full = out_dir.join(path);
-            match std::fs::symlink_metadata(&full) {
-                Ok(m) if m.file_type().is_symlink() => Err(EmitError(format!(
-                    "refusing to write `{}`: it is a symbolic link",
-                    full.display()
-                ))),
-                Ok(m) if m.len() as usize != new.len() => Ok(Some(FileChange {
-                    path: path.clone(),
-                    kind: ChangeKind::Modified,
-                    old: std::fs::read(&full)
-                        .ok()
-                        .map(|b| String::from_utf8_lossy(&b).into_owned()),
-                    new: Some(new.clone()),
-                })),
-                Ok(_) => {
-                    let old = std::fs::read(&full).map_err(|e| io_error("read", &full, e))?;
-                    Ok((old != new.as_bytes()).then(|| FileChange {
-                        path: path.clone(),
-                        kind: ChangeKind::Modified,
-                        old: Some(String::from_utf8_lossy(&old).into_owned()),
-                        new: Some(new.clone()),
-                    }))
-                }
-                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Some(FileChange {
-                    path: path.clone(),
-                    kind: ChangeKind::Added,
-                    old: None,
-                    new: Some(new.clone()),
-                })),
-                Err(e) => Err(io_error("read", &full, e)),
-            }
-        })
-        .collect();
-    let mut changes = Vec::new();
-    for c in compared {
-        changes.extend(c?);
-    }
-    let unchanged = files.len() - changes.len();
-    for path in old_files.keys() {
-        if scope.covers(path) && !files.contains_key(path) && on_disk.contains(path) {
-            let full = out_dir.join(path);
-            changes.push(FileChange {
-                path: path.clone(),
-                kind: ChangeKind::Removed,
-                old: std::fs::read(&full)
-                    .ok()
-                    .map(|b| String::from_utf8_lossy(&b).into_owned()),
-                new: None,
-            });
-        }
-    }
-    changes.sort_by(|a, b| a.path.cmp(&b.path));
-    let mut lock_files: BTreeMap<String, String> = old_files
-        .iter()
-        .filter(|(p, _)| !scope.covers(p))
-        .map(|(p, d)| (p.clone(), d.clone()))
-        .collect();
-    lock_files.extend(files.iter().map(|(p, c)| (p.clone(), digest(c.as_bytes()))));
-    let lock = Lock::new(lock_files);
-    let lock_changed = old_lock.as_ref() != Some(&lock);
-    let mut unowned = Vec::new();
-    let mut leftovers = Vec::new();
-    for path in &on_disk {
-        if path.ends_with(TEMP_SUFFIX) {
-            leftovers.push(path.clone());
-        } else if path != LOCK_FILE && !old_files.contains_key(path) && !files.contains_key(path) {
-            unowned.push(path.clone());
-        }
-    }
-    Ok(Plan {
-        out_dir: out_dir.to_path_buf(),
-        changes,
-        unchanged,
-        unowned,
-        leftovers,
-        lock,
-        lock_changed,
-    })
+    let mut session = Session::open(out_dir, Mode::Compare)?;
+    session.add(files)?;
+    Ok(session.plan(scope))
 }
 
 fn is_safe_relative(path: &str) -> bool {
@@ -239,14 +155,26 @@ fn read_existing(out_dir: &Path) -> Result<(Option<Lock>, BTreeSet<String>), Emi
         Ok(_) => {}
     }
     let mut on_disk = BTreeSet::new();
-    for entry in WalkDir::new(out_dir)
+    let walker = WalkDir::new(out_dir)
         .follow_links(false)
         .sort_by_file_name()
-    {
+        .into_iter()
+        .filter_entry(|e| !(e.depth() == 1 && e.file_name() == CACHE_DIR));
+    for entry in walker {
         let entry =
             entry.map_err(|e| EmitError(format!("cannot list `{}`: {e}", out_dir.display())))?;
         if entry.file_type().is_dir() {
             continue;
+        }
+        // The walk does not follow links, so every write or removal under a link to a
+        // directory would happen wherever it points: refuse such a tree outright. (A link
+        // to a file is refused where tenantc would write that file, and kept otherwise.)
+        if entry.file_type().is_symlink() && entry.path().is_dir() {
+            return Err(EmitError(format!(
+                "refusing to use `{}`: `{}` is a symbolic link to a directory, and tenantc never writes or prunes through links; replace it with a real directory or remove it",
+                out_dir.display(),
+                entry.path().display()
+            )));
         }
         let relative = entry.path().strip_prefix(out_dir).unwrap_or(entry.path());
         on_disk.insert(relative.to_string_lossy().replace('\\', "/"));
@@ -262,6 +190,19 @@ fn read_existing(out_dir: &Path) -> Result<(Option<Lock>, BTreeSet<String>), Emi
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
         Err(e) => return Err(io_error("read", &lock_path, e)),
     };
+    // The lock names the files tenantc may prune: a lock naming anything outside the output
+    // directory was not written by tenantc, and is not used at all.
+    if let Some(bad) = lock
+        .iter()
+        .flat_map(|l| l.files.keys())
+        .find(|p| !is_safe_relative(p))
+    {
+        return Err(EmitError(format!(
+            "refusing to use `{}`: it lists `{bad}`, which is not a path inside `{}`; restore the lock from version control, or remove the output directory and render again",
+            lock_path.display(),
+            out_dir.display()
+        )));
+    }
     if lock.is_none() && !on_disk.is_empty() {
         return Err(EmitError(format!(
             "refusing to write into `{}`: it is not empty and has no {LOCK_FILE}, so tenantc does not own it",
@@ -309,19 +250,30 @@ pub fn apply(plan: &Plan) -> Result<Summary, EmitError> {
         let _ = std::fs::remove_file(plan.out_dir.join(leftover));
     }
     if plan.lock_changed || !plan.changes.is_empty() {
-        write_atomic(&plan.out_dir.join(LOCK_FILE), &plan.lock.to_text())?;
+        write_lock(&plan.out_dir, &plan.lock)?;
     }
     Ok(summary)
+}
+
+/// Writes the lock, last, through a temporary file.
+fn write_lock(out_dir: &Path, lock: &Lock) -> Result<(), EmitError> {
+    write_atomic(&out_dir.join(LOCK_FILE), &lock.to_text())
+}
+
+/// The temporary file a write of `target` goes through.
+fn temp_path(target: &Path) -> PathBuf {
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    dir.join(format!(".{name}{TEMP_SUFFIX}"))
 }
 
 fn write_atomic(path: &Path, content: &str) -> Result<(), EmitError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| io_error("create directory", dir, e))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = dir.join(format!(".{name}{TEMP_SUFFIX}"));
+    let temp = temp_path(path);
     std::fs::write(&temp, content).map_err(|e| io_error("write", &temp, e))?;
     std::fs::rename(&temp, path).map_err(|e| {
         let _ = std::fs::remove_file(&temp);

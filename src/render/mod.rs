@@ -26,6 +26,15 @@ use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+/// The path prefixes of every file that belongs to one tenant: its directory and its node
+/// group. Used to scope partial renders and the incremental cache.
+pub fn tenant_prefixes(tenant: &str) -> [String; 2] {
+    [
+        format!("{}/", tenant_dir(tenant)),
+        terraform::node_group_path(tenant),
+    ]
+}
+
 /// The output directory's path of a tenant's files.
 pub fn tenant_dir(tenant: &str) -> String {
     format!("tenants/{tenant}")
@@ -48,10 +57,12 @@ pub fn render(
     // `check` reported templates that do not compile; their tenants get no cluster file.
     let (clusters, _) =
         crate::resolve::cluster::ClusterTemplates::compile(&resolved.platform.spec.clusters);
+    let wanted: Option<BTreeSet<&str>> =
+        only.map(|names| names.iter().map(String::as_str).collect());
     let tenants: Vec<&ResolvedTenant> = resolved
         .tenants
         .iter()
-        .filter(|t| only.is_none_or(|names| names.contains(&t.name)))
+        .filter(|t| wanted.as_ref().is_none_or(|w| w.contains(t.name.as_str())))
         .collect();
     let parts: Vec<(OutputTree, Vec<Diagnostic>)> = tenants
         .par_iter()

@@ -34,13 +34,18 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// Every regular file under `dir`, as relative `/` paths with their bytes, sorted.
+/// Every regular file under `dir`, as relative `/` paths with their bytes, sorted. Skips
+/// `.tenantc/` at the top, tenantc's local incremental cache, which is not output.
 pub fn read_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files = Vec::new();
     if !dir.exists() {
         return files;
     }
-    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+    let walker = walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| !(e.depth() == 1 && e.file_name() == ".tenantc"));
+    for entry in walker {
         let entry = entry.unwrap();
         if entry.file_type().is_file() {
             let relative = entry

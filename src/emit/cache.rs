@@ -1,0 +1,126 @@
+//! The incremental cache: which inputs each tenant's files were rendered from, and the size
+//! and modification time each file had when tenantc wrote or checked it. A tenant whose
+//! inputs are unchanged and whose files are exactly as tenantc left them is not rendered
+//! again, so a re-render with nothing changed costs little more than `validate`.
+//!
+//! It lives in `<out>/.tenantc/` with a `.gitignore` that keeps it out of git. It is a hint,
+//! never the truth: a missing or unreadable cache only means a full comparison, and a file
+//! touched by hand (new size or mtime) makes its tenant render again.
+
+use super::{EmitError, Lock, write_atomic};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::time::UNIX_EPOCH;
+
+/// The cache directory inside the output directory; never part of the output.
+pub const CACHE_DIR: &str = ".tenantc";
+/// No `.json` or `.yaml` extension, so `kubectl apply -R` and Argo CD directory sources skip it.
+const CACHE_FILE: &str = "cache";
+const FORMAT: u32 = 1;
+
+/// What tenantc remembers between renders.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputCache {
+    /// The cache format.
+    pub version: u32,
+    /// Per tenant: its input fingerprint and its files' stamps.
+    pub tenants: BTreeMap<String, CachedTenant>,
+}
+
+/// One tenant's entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CachedTenant {
+    /// The fingerprint of everything the tenant's files were rendered from.
+    pub inputs: String,
+    /// Each file's stamp when tenantc last wrote or verified it.
+    pub files: BTreeMap<String, FileStamp>,
+}
+
+/// A file's size and modification time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileStamp {
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, nanoseconds since the Unix epoch.
+    pub mtime_ns: u64,
+}
+
+/// Reads the cache; an absent or unreadable cache is an empty one.
+pub fn read_cache(out_dir: &Path) -> OutputCache {
+    std::fs::read(out_dir.join(CACHE_DIR).join(CACHE_FILE))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<OutputCache>(&bytes).ok())
+        .filter(|c| c.version == FORMAT)
+        .unwrap_or_default()
+}
+
+/// Writes the cache (and the `.gitignore` that keeps it out of git).
+pub fn write_cache(out_dir: &Path, cache: &OutputCache) -> Result<(), EmitError> {
+    let dir = out_dir.join(CACHE_DIR);
+    let ignore = dir.join(".gitignore");
+    if !ignore.exists() {
+        write_atomic(
+            &ignore,
+            "# tenantc's incremental cache: local, never committed\n*\n",
+        )?;
+    }
+    let text = serde_json::to_string(&OutputCache {
+        version: FORMAT,
+        tenants: cache.tenants.clone(),
+    })
+    .map_err(|e| EmitError(format!("cannot encode the cache: {e}")))?;
+    write_atomic(&dir.join(CACHE_FILE), &text)
+}
+
+/// The stamp of a file under `out_dir`, if it is a regular file.
+pub fn stamp(out_dir: &Path, path: &str) -> Option<FileStamp> {
+    let meta = std::fs::symlink_metadata(out_dir.join(path)).ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    let mtime = meta.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
+    Some(FileStamp {
+        size: meta.len(),
+        mtime_ns: u64::try_from(mtime.as_nanos()).ok()?,
+    })
+}
+
+/// The tenants among `candidates` that need no render: same input fingerprint as cached,
+/// and every cached file still in the lock and on disk with the cached stamp.
+pub fn clean_tenants(
+    out_dir: &Path,
+    cache: &OutputCache,
+    fingerprints: &BTreeMap<String, String>,
+    lock: Option<&Lock>,
+    candidates: &[String],
+) -> BTreeSet<String> {
+    let Some(lock) = lock else {
+        return BTreeSet::new();
+    };
+    candidates
+        .par_iter()
+        .filter(|name| {
+            let (Some(entry), Some(fingerprint)) =
+                (cache.tenants.get(*name), fingerprints.get(*name))
+            else {
+                return false;
+            };
+            entry.inputs == *fingerprint
+                && !entry.files.is_empty()
+                && entry.files.iter().all(|(path, stamped)| {
+                    lock.files.contains_key(path) && stamp(out_dir, path) == Some(*stamped)
+                })
+        })
+        .cloned()
+        .collect()
+}
+
+/// Stamps every path, in parallel; a path that cannot be read is left out.
+pub fn stamps(out_dir: &Path, paths: &[String]) -> BTreeMap<String, FileStamp> {
+    paths
+        .par_iter()
+        .filter_map(|p| Some((p.clone(), stamp(out_dir, p)?)))
+        .collect()
+}

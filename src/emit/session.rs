@@ -1,0 +1,282 @@
+//! A render of the output directory done in batches: each batch of rendered files is compared
+//! with the disk and, when it differs, written to a temporary file beside its target; only
+//! when every batch has succeeded are the temporary files renamed into place, pruned files
+//! removed and the lock written. Memory stays bounded by one batch, and nothing under the
+//! output directory changes unless the whole render succeeded.
+
+use super::{
+    ChangeKind, EmitError, FileChange, LOCK_FILE, Lock, Plan, Scope, Summary, TEMP_SUFFIX, digest,
+    io_error, is_safe_relative, read_existing, remove_empty_parents, temp_path, write_lock,
+};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Whether a session writes (render) or only compares (`--check`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Compare only; changes keep both contents for a diff.
+    Compare,
+    /// Write changed files to temporary files as they come; changes keep no content.
+    Write,
+}
+
+/// An output directory being rendered into.
+#[derive(Debug)]
+pub struct Session {
+    out_dir: PathBuf,
+    mode: Mode,
+    old_lock: Option<Lock>,
+    on_disk: BTreeSet<String>,
+    digests: BTreeMap<String, String>,
+    changes: Vec<FileChange>,
+    staged: Vec<(PathBuf, PathBuf)>,
+    unchanged: usize,
+}
+
+impl Session {
+    /// Reads the lock and lists the directory. Refuses an existing, non-empty directory
+    /// without a lock: tenantc never takes over files it did not write.
+    pub fn open(out_dir: &Path, mode: Mode) -> Result<Self, EmitError> {
+        let (old_lock, on_disk) = read_existing(out_dir)?;
+        Ok(Self {
+            out_dir: out_dir.to_path_buf(),
+            mode,
+            old_lock,
+            on_disk,
+            digests: BTreeMap::new(),
+            changes: Vec::new(),
+            staged: Vec::new(),
+            unchanged: 0,
+        })
+    }
+
+    /// The lock found on disk, if any.
+    pub fn old_lock(&self) -> Option<&Lock> {
+        self.old_lock.as_ref()
+    }
+
+    /// Compares a batch of rendered files with the disk and, in write mode, writes the ones
+    /// that differ to temporary files.
+    pub fn add(&mut self, files: BTreeMap<String, String>) -> Result<(), EmitError> {
+        if let Some(path) = files.keys().find(|p| !is_safe_relative(p)) {
+            return Err(EmitError(format!(
+                "internal error: unsafe output path `{path}`"
+            )));
+        }
+        let out_dir = &self.out_dir;
+        let mode = self.mode;
+        let compared: Vec<Result<Compared, EmitError>> = files
+            .into_par_iter()
+            .map(|(path, new)| {
+                let full = out_dir.join(&path);
+                let change = compare(&full, &path, &new, mode)?;
+                let staged = match (&change, mode) {
+                    (Some(_), Mode::Write) => Some((stage(&full, &new)?, full)),
+                    _ => None,
+                };
+                Ok(Compared {
+                    digest: digest(new.as_bytes()),
+                    path,
+                    change,
+                    staged,
+                })
+            })
+            .collect();
+        for result in compared {
+            let compared = result?;
+            self.digests.insert(compared.path, compared.digest);
+            match compared.change {
+                Some(change) => self.changes.push(change),
+                None => self.unchanged += 1,
+            }
+            self.staged.extend(compared.staged);
+        }
+        Ok(())
+    }
+
+    /// Keeps the lock entries of files this render does not produce but must not prune (the
+    /// files of tenants whose inputs did not change).
+    pub fn keep(&mut self, prefixes: &[String]) {
+        if let Some(lock) = &self.old_lock {
+            for (path, digest) in &lock.files {
+                if prefixes.iter().any(|p| path.starts_with(p.as_str())) {
+                    self.unchanged += 1;
+                    self.digests.insert(path.clone(), digest.clone());
+                }
+            }
+        }
+    }
+
+    /// What the render does to the directory: the changes so far, the files to prune (in
+    /// `scope`, in the old lock, no longer produced), unowned files and the new lock.
+    pub fn plan(&self, scope: &Scope) -> Plan {
+        let old_files = self
+            .old_lock
+            .as_ref()
+            .map(|l| l.files.clone())
+            .unwrap_or_default();
+        let mut changes = self.changes.clone();
+        for path in old_files.keys() {
+            if scope.covers(path) && !self.digests.contains_key(path) && self.on_disk.contains(path)
+            {
+                let old = match self.mode {
+                    Mode::Compare => std::fs::read(self.out_dir.join(path))
+                        .ok()
+                        .map(|b| String::from_utf8_lossy(&b).into_owned()),
+                    Mode::Write => None,
+                };
+                changes.push(FileChange {
+                    path: path.clone(),
+                    kind: ChangeKind::Removed,
+                    old,
+                    new: None,
+                });
+            }
+        }
+        changes.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut lock_files: BTreeMap<String, String> = old_files
+            .iter()
+            .filter(|(p, _)| !scope.covers(p))
+            .map(|(p, d)| (p.clone(), d.clone()))
+            .collect();
+        lock_files.extend(self.digests.iter().map(|(p, d)| (p.clone(), d.clone())));
+        let lock = Lock::new(lock_files);
+        let lock_changed = self.old_lock.as_ref() != Some(&lock);
+        let mut unowned = Vec::new();
+        let mut leftovers = Vec::new();
+        for path in &self.on_disk {
+            if path.ends_with(TEMP_SUFFIX) {
+                leftovers.push(path.clone());
+            } else if path != LOCK_FILE
+                && !old_files.contains_key(path)
+                && !self.digests.contains_key(path)
+            {
+                unowned.push(path.clone());
+            }
+        }
+        Plan {
+            out_dir: self.out_dir.clone(),
+            changes,
+            unchanged: self.unchanged,
+            unowned,
+            leftovers,
+            lock,
+            lock_changed,
+        }
+    }
+
+    /// Moves the staged files into place, prunes, removes leftovers and writes the lock last.
+    pub fn commit(mut self, plan: &Plan) -> Result<Summary, EmitError> {
+        let staged = std::mem::take(&mut self.staged);
+        let renamed: Vec<Result<(), EmitError>> = staged
+            .par_iter()
+            .map(|(temp, target)| {
+                std::fs::rename(temp, target).map_err(|e| io_error("write", target, e))
+            })
+            .collect();
+        for r in renamed {
+            r?;
+        }
+        let mut summary = Summary {
+            written: staged.len(),
+            removed: 0,
+            unchanged: plan.unchanged,
+        };
+        for change in plan
+            .changes
+            .iter()
+            .filter(|c| c.kind == ChangeKind::Removed)
+        {
+            let full = plan.out_dir.join(&change.path);
+            match std::fs::remove_file(&full) {
+                Ok(()) => summary.removed += 1,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io_error("remove", &full, e)),
+            }
+            remove_empty_parents(&plan.out_dir, &full);
+        }
+        for leftover in &plan.leftovers {
+            let _ = std::fs::remove_file(plan.out_dir.join(leftover));
+        }
+        if plan.lock_changed || !plan.changes.is_empty() {
+            write_lock(&plan.out_dir, &plan.lock)?;
+        }
+        Ok(summary)
+    }
+}
+
+impl Drop for Session {
+    /// A session dropped before `commit` (a later batch failed) removes its temporary files.
+    fn drop(&mut self) {
+        for (temp, _) in &self.staged {
+            let _ = std::fs::remove_file(temp);
+        }
+    }
+}
+
+/// One rendered file after comparison with the disk.
+struct Compared {
+    path: String,
+    digest: String,
+    change: Option<FileChange>,
+    /// The temporary file written and its target, in write mode.
+    staged: Option<(PathBuf, PathBuf)>,
+}
+
+/// How the file at `full` differs from `new`, if it does.
+fn compare(
+    full: &Path,
+    path: &str,
+    new: &str,
+    mode: Mode,
+) -> Result<Option<FileChange>, EmitError> {
+    let keep = |s: &str| (mode == Mode::Compare).then(|| s.to_string());
+    let read_old = || {
+        std::fs::read(full)
+            .ok()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+    };
+    match std::fs::symlink_metadata(full) {
+        Ok(m) if m.file_type().is_symlink() => Err(EmitError(format!(
+            "refusing to write `{}`: it is a symbolic link",
+            full.display()
+        ))),
+        Ok(m) if m.len() as usize != new.len() => Ok(Some(FileChange {
+            path: path.to_string(),
+            kind: ChangeKind::Modified,
+            old: if mode == Mode::Compare {
+                read_old()
+            } else {
+                None
+            },
+            new: keep(new),
+        })),
+        Ok(_) => {
+            let old = std::fs::read(full).map_err(|e| io_error("read", full, e))?;
+            Ok((old != new.as_bytes()).then(|| FileChange {
+                path: path.to_string(),
+                kind: ChangeKind::Modified,
+                old: (mode == Mode::Compare).then(|| String::from_utf8_lossy(&old).into_owned()),
+                new: keep(new),
+            }))
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Some(FileChange {
+            path: path.to_string(),
+            kind: ChangeKind::Added,
+            old: None,
+            new: keep(new),
+        })),
+        Err(e) => Err(io_error("read", full, e)),
+    }
+}
+
+/// Writes `content` to the temporary file beside `target` and returns its path.
+fn stage(target: &Path, content: &str) -> Result<PathBuf, EmitError> {
+    let dir = target.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| io_error("create directory", dir, e))?;
+    let temp = temp_path(target);
+    std::fs::write(&temp, content).map_err(|e| io_error("write", &temp, e))?;
+    Ok(temp)
+}
