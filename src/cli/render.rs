@@ -70,12 +70,14 @@ pub fn run(args: &RenderArgs) -> Outcome {
             return fail(&e.to_string());
         }
     };
+    timings.mark("open output directory");
     let fingerprints = crate::pipeline::fingerprints(&compiled, &build_id());
+    timings.mark("fingerprints");
     let cache = crate::emit::read_cache(&out);
+    timings.mark("read cache");
     let clean =
         crate::emit::clean_tenants(&out, &cache, &fingerprints, session.old_lock(), &selected);
-    let kept: Vec<String> = clean.iter().flat_map(|n| tenant_prefixes(n)).collect();
-    session.keep(&kept);
+    session.keep(clean.iter().flat_map(|n| cache.tenants[n].files.keys()));
     let dirty: Vec<String> = selected
         .into_iter()
         .filter(|n| !clean.contains(n))
@@ -145,7 +147,9 @@ pub fn run(args: &RenderArgs) -> Outcome {
         Ok(summary) => summary,
         Err(e) => return fail(&e.to_string()),
     };
-    update_cache(&out, cache, &fingerprints, &plan, &dirty);
+    if !dirty.is_empty() || cache.tenants.len() != fingerprints.len() {
+        update_cache(&out, cache, &fingerprints, &plan, &dirty);
+    }
     timings.mark("update cache");
     timings.print();
     let total = summary.written + summary.unchanged;

@@ -98,10 +98,10 @@ impl Session {
 
     /// Keeps the lock entries of files this render does not produce but must not prune (the
     /// files of tenants whose inputs did not change).
-    pub fn keep(&mut self, prefixes: &[String]) {
+    pub fn keep<'p>(&mut self, paths: impl IntoIterator<Item = &'p String>) {
         if let Some(lock) = &self.old_lock {
-            for (path, digest) in &lock.files {
-                if prefixes.iter().any(|p| path.starts_with(p.as_str())) {
+            for path in paths {
+                if let Some(digest) = lock.files.get(path) {
                     self.unchanged += 1;
                     self.digests.insert(path.clone(), digest.clone());
                 }
