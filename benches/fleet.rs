@@ -1,0 +1,974 @@
+//! `cargo bench --bench fleet`: tenantc on a generated fleet of 10,000 tenants, measured side
+//! by side with its baselines (`cp -r` of the output, `kubectl kustomize` on equivalent
+//! per-tenant overlays) against the targets of DESIGN.md §11.
+//!
+//! It reports and never fails on a missed target; `cargo test` does not run it. Settings
+//! (environment variables):
+//!
+//! | variable | default | |
+//! |---|---|---|
+//! | `TENANTC_BENCH_TENANTS` | 10000 | fleet size |
+//! | `TENANTC_BENCH_RUNS` | 3 | repetitions of each tenantc and `cp -r` measurement (median reported) |
+//! | `TENANTC_BENCH_SCALING` | 0 | `1`: also full renders of 1,000 and 100,000 tenants |
+//! | `TENANTC_BENCH_KUSTOMIZE` | 1 | `0`: skip the kustomize baseline (the slow part) |
+//! | `TENANTC_BENCH_KUSTOMIZE_SAMPLE` | 100 | tenants built one process each, extrapolated to the fleet |
+//! | `TENANTC_BENCH_KUSTOMIZE_BUDGET` | 300 | seconds for the one-process builds of growing parts of the fleet |
+//! | `TENANTC_BENCH_DIR` | `$TMPDIR/tenantc-bench` | work directory (wiped first) |
+//! | `TENANTC_BENCH_KEEP` | 0 | `1`: keep the work directory |
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+#[path = "../examples/fleet/generator.rs"]
+mod generator;
+#[path = "fleet/kustomize.rs"]
+mod kustomize;
+
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+const TENANTC: &str = env!("CARGO_BIN_EXE_tenantc");
+const TIME: &str = "/usr/bin/time";
+
+fn env_number(key: &str, default: usize) -> usize {
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(default)
+}
+
+fn env_flag(key: &str, default: bool) -> bool {
+    std::env::var(key)
+        .map(|v| !matches!(v.as_str(), "" | "0" | "false" | "no"))
+        .unwrap_or(default)
+}
+
+/// One measured process.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    wall: Duration,
+    /// Peak resident set size in KiB.
+    rss: Option<u64>,
+}
+
+/// Repeated measurements of one thing.
+#[derive(Debug, Clone, Default)]
+struct Stat {
+    samples: Vec<Sample>,
+}
+
+impl Stat {
+    fn push(&mut self, s: Sample) {
+        self.samples.push(s);
+    }
+
+    fn median(&self) -> Duration {
+        let mut walls: Vec<Duration> = self.samples.iter().map(|s| s.wall).collect();
+        walls.sort();
+        walls.get(walls.len() / 2).copied().unwrap_or_default()
+    }
+
+    fn best(&self) -> Duration {
+        self.samples
+            .iter()
+            .map(|s| s.wall)
+            .min()
+            .unwrap_or_default()
+    }
+
+    fn rss(&self) -> Option<u64> {
+        self.samples.iter().filter_map(|s| s.rss).max()
+    }
+
+    fn all(&self) -> String {
+        let walls: Vec<String> = self.samples.iter().map(|s| fmt(s.wall)).collect();
+        walls.join(", ")
+    }
+}
+
+fn fmt(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s >= 100.0 {
+        format!("{s:.0} s")
+    } else if s >= 1.0 {
+        format!("{s:.2} s")
+    } else {
+        format!("{:.1} ms", s * 1000.0)
+    }
+}
+
+fn mib(kib: u64) -> String {
+    format!("{:.0} MiB", kib as f64 / 1024.0)
+}
+
+/// A process to run and measure.
+struct Job {
+    program: OsString,
+    args: Vec<OsString>,
+    cwd: Option<PathBuf>,
+    envs: Vec<(String, String)>,
+    /// Where stdout goes; `None` discards it.
+    stdout: Option<PathBuf>,
+    /// Measure peak memory (through `/usr/bin/time`, else by polling `/proc`).
+    rss: bool,
+}
+
+impl Job {
+    fn new(program: impl Into<OsString>) -> Self {
+        Self {
+            program: program.into(),
+            args: Vec::new(),
+            cwd: None,
+            envs: Vec::new(),
+            stdout: None,
+            rss: true,
+        }
+    }
+
+    fn args<I: IntoIterator<Item = S>, S: Into<OsString>>(mut self, args: I) -> Self {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    fn cwd(mut self, dir: &Path) -> Self {
+        self.cwd = Some(dir.to_path_buf());
+        self
+    }
+
+    fn env(mut self, key: &str, value: &str) -> Self {
+        self.envs.push((key.into(), value.into()));
+        self
+    }
+
+    fn stdout(mut self, path: &Path) -> Self {
+        self.stdout = Some(path.to_path_buf());
+        self
+    }
+
+    fn no_rss(mut self) -> Self {
+        self.rss = false;
+        self
+    }
+}
+
+/// Runs processes in a scratch directory for their stderr and peak-memory files.
+struct Runner {
+    scratch: PathBuf,
+    time: bool,
+}
+
+/// What a run left behind.
+struct Outcome {
+    sample: Sample,
+    stderr: String,
+}
+
+impl Runner {
+    fn run(&self, job: &Job) -> Result<Outcome, String> {
+        let rss_file = self.scratch.join("rss");
+        let err_file = self.scratch.join("stderr");
+        let wrap = job.rss && self.time;
+        let mut cmd = if wrap {
+            let mut c = Command::new(TIME);
+            c.arg("-f")
+                .arg("%M")
+                .arg("-o")
+                .arg(&rss_file)
+                .arg(&job.program);
+            c
+        } else {
+            Command::new(&job.program)
+        };
+        cmd.args(&job.args).stdin(Stdio::null());
+        if let Some(dir) = &job.cwd {
+            cmd.current_dir(dir);
+        }
+        for (k, v) in &job.envs {
+            cmd.env(k, v);
+        }
+        let file = |p: &Path| std::fs::File::create(p).map_err(|e| format!("{}: {e}", p.display()));
+        cmd.stdout(match &job.stdout {
+            Some(p) => Stdio::from(file(p)?),
+            None => Stdio::null(),
+        });
+        cmd.stderr(Stdio::from(file(&err_file)?));
+        let start = Instant::now();
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot run `{}`: {e}", job.program.to_string_lossy()))?;
+        let mut polled = None;
+        let status = if job.rss && !wrap {
+            // No /usr/bin/time: sample VmHWM while the process runs.
+            let status_file = format!("/proc/{}/status", child.id());
+            loop {
+                if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+                    break status;
+                }
+                if let Ok(text) = std::fs::read_to_string(&status_file)
+                    && let Some(kib) = text
+                        .lines()
+                        .find_map(|l| l.strip_prefix("VmHWM:"))
+                        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+                {
+                    polled = Some(kib);
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        } else {
+            child.wait().map_err(|e| e.to_string())?
+        };
+        let wall = start.elapsed();
+        let stderr = std::fs::read_to_string(&err_file).unwrap_or_default();
+        let rss = if wrap {
+            std::fs::read_to_string(&rss_file)
+                .ok()
+                .and_then(|t| t.lines().last().and_then(|l| l.trim().parse().ok()))
+        } else {
+            polled
+        };
+        if !status.success() {
+            let tail: Vec<&str> = stderr.lines().rev().take(20).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            return Err(format!(
+                "`{} {}` failed ({status}):\n{}",
+                job.program.to_string_lossy(),
+                job.args
+                    .iter()
+                    .map(|a| a.to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                tail.join("\n")
+            ));
+        }
+        Ok(Outcome {
+            sample: Sample { wall, rss },
+            stderr,
+        })
+    }
+}
+
+/// The last line of tenantc's stderr that is not a diagnostic: its summary.
+fn summary(stderr: &str) -> String {
+    stderr
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("tenantc:"))
+        .unwrap_or("")
+        .to_string()
+}
+
+fn sync() {
+    let _ = Command::new("sync").status();
+}
+
+fn remove(path: &Path) {
+    if path.exists() {
+        let _ = std::fs::remove_dir_all(path);
+    }
+}
+
+fn command_output(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program).args(args).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+fn machine() -> Vec<(String, String)> {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|v| v.trim_start_matches([' ', '\t', ':']).to_string())
+        .unwrap_or_else(|| "unknown".into());
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let mem = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map(|kib| format!("{:.1} GiB", kib as f64 / 1024.0 / 1024.0))
+        .unwrap_or_else(|| "unknown".into());
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get().to_string())
+        .unwrap_or_else(|_| "unknown".into());
+    let repo = env!("CARGO_MANIFEST_DIR");
+    let commit = command_output("git", &["-C", repo, "rev-parse", "--short=12", "HEAD"])
+        .unwrap_or_else(|| "unknown".into());
+    let dirty = command_output(
+        "git",
+        &[
+            "-C",
+            repo,
+            "status",
+            "--porcelain",
+            "--",
+            "src",
+            "Cargo.toml",
+            "Cargo.lock",
+        ],
+    )
+    .is_some_and(|s| !s.is_empty());
+    let kubectl = command_output("kubectl", &["version", "--client"])
+        .map(|v| v.replace('\n', ", "))
+        .unwrap_or_else(|| "not found".into());
+    let kernel = command_output("uname", &["-sr"]).unwrap_or_default();
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default();
+    vec![
+        ("cpu".into(), format!("{cores} × {model}")),
+        ("memory".into(), mem),
+        ("kernel".into(), kernel),
+        ("load average".into(), load),
+        (
+            "tenantc".into(),
+            format!(
+                "{commit}{}",
+                if dirty {
+                    " (with uncommitted changes in src/)"
+                } else {
+                    ""
+                }
+            ),
+        ),
+        ("kubectl".into(), kubectl),
+        (
+            "peak memory via".into(),
+            if Path::new(TIME).exists() {
+                "/usr/bin/time -f %M".into()
+            } else {
+                "polling /proc/<pid>/status VmHWM".into()
+            },
+        ),
+    ]
+}
+
+/// A row of the result table.
+struct Row {
+    what: String,
+    value: String,
+    target: String,
+    verdict: Option<bool>,
+}
+
+fn row(what: impl Into<String>, value: impl Into<String>) -> Row {
+    Row {
+        what: what.into(),
+        value: value.into(),
+        target: String::new(),
+        verdict: None,
+    }
+}
+
+fn ratio_row(what: &str, ratio: f64, target: &str, met: bool) -> Row {
+    Row {
+        what: what.into(),
+        value: format!("{ratio:.2}x"),
+        target: target.into(),
+        verdict: Some(met),
+    }
+}
+
+fn print_table(title: &str, rows: &[Row]) {
+    println!("\n{title}\n");
+    let w = rows.iter().map(|r| r.what.len()).max().unwrap_or(0).max(11);
+    let v = rows.iter().map(|r| r.value.len()).max().unwrap_or(0).max(5);
+    let t = rows
+        .iter()
+        .map(|r| r.target.len())
+        .max()
+        .unwrap_or(0)
+        .max(6);
+    println!(
+        "| {:<w$} | {:<v$} | {:<t$} | verdict    |",
+        "measurement", "value", "target"
+    );
+    println!(
+        "|{}|{}|{}|------------|",
+        "-".repeat(w + 2),
+        "-".repeat(v + 2),
+        "-".repeat(t + 2)
+    );
+    for r in rows {
+        let verdict = match r.verdict {
+            Some(true) => "target met",
+            Some(false) => "MISSED",
+            None => "",
+        };
+        println!(
+            "| {:<w$} | {:<v$} | {:<t$} | {verdict:<10} |",
+            r.what, r.value, r.target
+        );
+    }
+}
+
+fn dir_size(dir: &Path) -> (usize, u64) {
+    let mut files = 0;
+    let mut bytes = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let Ok(meta) = e.metadata() else { continue };
+            if meta.is_dir() {
+                stack.push(e.path());
+            } else {
+                files += 1;
+                bytes += meta.len();
+            }
+        }
+    }
+    (files, bytes)
+}
+
+/// The exponent k of time ∝ tenants^k between the last two builds (2 before there are two).
+fn growth(points: &[(usize, Duration)]) -> f64 {
+    match points {
+        [.., (n0, t0), (n1, t1)] if n1 > n0 => {
+            ((t1.as_secs_f64() / t0.as_secs_f64()).ln() / (*n1 as f64 / *n0 as f64).ln()).max(1.0)
+        }
+        _ => 2.0,
+    }
+}
+
+fn generate(tenants: usize, dir: &Path) -> Result<(generator::Fleet, Duration), String> {
+    let start = Instant::now();
+    let fleet = generator::generate(tenants)?;
+    remove(dir);
+    fleet
+        .write(dir)
+        .map_err(|e| format!("cannot write the fleet to `{}`: {e}", dir.display()))?;
+    Ok((fleet, start.elapsed()))
+}
+
+fn main() -> ExitCode {
+    match bench() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fleet bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn bench() -> Result<(), String> {
+    let tenants = env_number("TENANTC_BENCH_TENANTS", 10_000).max(1);
+    let runs = env_number("TENANTC_BENCH_RUNS", 3).max(1);
+    let scaling = env_flag("TENANTC_BENCH_SCALING", false);
+    let with_kustomize = env_flag("TENANTC_BENCH_KUSTOMIZE", true);
+    let sample_size = env_number("TENANTC_BENCH_KUSTOMIZE_SAMPLE", 100).max(1);
+    let budget = Duration::from_secs(env_number("TENANTC_BENCH_KUSTOMIZE_BUDGET", 300) as u64);
+    let keep = env_flag("TENANTC_BENCH_KEEP", false);
+    let work = std::env::var_os("TENANTC_BENCH_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("tenantc-bench"));
+    remove(&work);
+    let scratch = work.join("scratch");
+    std::fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
+    let runner = Runner {
+        scratch,
+        time: Path::new(TIME).exists(),
+    };
+
+    println!("tenantc fleet benchmark: {tenants} tenants, {runs} runs per measurement (median)");
+    for (k, v) in machine() {
+        println!("  {k:<16} {v}");
+    }
+    println!("  tenantc binary   {TENANTC}");
+    println!("  work directory   {}", work.display());
+
+    // The fleet.
+    let repo = work.join("fleet");
+    let (mut fleet, took) = generate(tenants, &repo)?;
+    println!(
+        "\ngenerated {} tenants ({} files) in {}",
+        tenants,
+        fleet.files.len(),
+        fmt(took)
+    );
+    for (what, n) in fleet.summary() {
+        println!("  {what:<38} {n:>8}");
+    }
+    let out = repo.join("out");
+    let tenantc = |args: &[&str]| Job::new(TENANTC).args(args.iter().copied());
+    let repo_arg = repo.to_string_lossy().to_string();
+
+    // validate
+    println!("\nvalidate");
+    let mut validate = Stat::default();
+    for _ in 0..runs {
+        let o = runner.run(&tenantc(&["validate", "--repo", &repo_arg]))?;
+        let warnings = o
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("warning"))
+            .count();
+        println!(
+            "  {} ({warnings} warnings) {}",
+            fmt(o.sample.wall),
+            summary(&o.stderr)
+        );
+        validate.push(o.sample);
+    }
+
+    // Full render into an empty out/.
+    println!("\nfull render into an empty out/");
+    let mut full = Stat::default();
+    let mut timings = String::new();
+    for _ in 0..runs {
+        remove(&out);
+        sync();
+        let o =
+            runner.run(&tenantc(&["render", "--repo", &repo_arg]).env("TENANTC_TIMINGS", "1"))?;
+        println!("  {} {}", fmt(o.sample.wall), summary(&o.stderr));
+        timings = o
+            .stderr
+            .lines()
+            .filter(|l| !l.starts_with("tenantc:"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        full.push(o.sample);
+    }
+    let (out_files, out_bytes) = dir_size(&out);
+
+    // cp -r of the result.
+    println!(
+        "\ncp -r of out/ ({out_files} files, {:.0} MiB) into a fresh directory",
+        out_bytes as f64 / 1024.0 / 1024.0
+    );
+    let mut copy = Stat::default();
+    let copy_dest = work.join("copy");
+    for _ in 0..runs {
+        remove(&copy_dest);
+        sync();
+        let o = runner.run(&Job::new("cp").args([
+            OsString::from("-r"),
+            out.clone().into_os_string(),
+            copy_dest.clone().into_os_string(),
+        ]))?;
+        println!("  {}", fmt(o.sample.wall));
+        copy.push(o.sample);
+    }
+    remove(&copy_dest);
+
+    // Nothing changed.
+    println!("\nre-render, nothing changed");
+    let mut unchanged = Stat::default();
+    for _ in 0..runs {
+        sync();
+        let o = runner.run(&tenantc(&["render", "--repo", &repo_arg]))?;
+        println!("  {} {}", fmt(o.sample.wall), summary(&o.stderr));
+        unchanged.push(o.sample);
+    }
+
+    // One tenant changed: its quota override, a different value each run.
+    let probe = fleet.probe;
+    let probe_name = fleet.tenants[probe].name.clone();
+    println!("\nre-render, one tenant changed (`{probe_name}`: overrides.quota.pods)");
+    let mut one = Stat::default();
+    for run in 0..runs {
+        let plan = &mut fleet.tenants[probe];
+        if let Some(pods) = plan.overrides.quota.iter_mut().find(|(k, _)| *k == "pods") {
+            // 65, 70, 75, ...: every value changes both environments' scaled quota.
+            pods.1 = (65 + 5 * run).to_string();
+        }
+        let path = repo.join(&plan.path);
+        std::fs::write(&path, generator::tenant_yaml(plan))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        sync();
+        let o = runner.run(&tenantc(&["render", "--repo", &repo_arg]))?;
+        println!("  {} {}", fmt(o.sample.wall), summary(&o.stderr));
+        one.push(o.sample);
+    }
+
+    // cmp generate, as Argo CD's repo server runs it.
+    let cmp_tenant = fleet.tenants[fleet.cmp].name.clone();
+    let cmp_runs = (runs * 5).max(10);
+    println!(
+        "\ncmp generate for `{cmp_tenant}` (ARGOCD_APP_PARAMETERS, in the repository), {cmp_runs} runs"
+    );
+    let params = format!(r#"[{{"name":"tenant","string":"{cmp_tenant}"}}]"#);
+    let cmp_job = |rss: bool| {
+        let job = Job::new(TENANTC)
+            .args(["cmp", "generate"])
+            .cwd(&repo)
+            .env("ARGOCD_APP_NAME", &format!("{cmp_tenant}-governance"))
+            .env("ARGOCD_APP_NAMESPACE", "argocd")
+            .env("ARGOCD_APP_PARAMETERS", &params)
+            .stdout(&runner.scratch.join("cmp.yaml"));
+        if rss { job } else { job.no_rss() }
+    };
+    let mut cmp = Stat::default();
+    for _ in 0..cmp_runs {
+        cmp.push(runner.run(&cmp_job(false))?.sample);
+    }
+    let cmp_rss = runner.run(&cmp_job(true))?.sample.rss;
+    let cmp_bytes = std::fs::metadata(runner.scratch.join("cmp.yaml"))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    println!(
+        "  median {}, best {} ({cmp_bytes} bytes of YAML){}",
+        fmt(cmp.median()),
+        fmt(cmp.best()),
+        cmp_rss
+            .map(|k| format!(", peak {}", mib(k)))
+            .unwrap_or_default()
+    );
+
+    // kubectl kustomize on equivalent overlays.
+    let kubectl = with_kustomize && command_output("kubectl", &["version", "--client"]).is_some();
+    let mut kustomize_rows = Vec::new();
+    let full_median = full.median().as_secs_f64();
+    if kubectl {
+        let root = work.join("kustomize");
+        let start = Instant::now();
+        let tree = kustomize::build(&out, &root)?;
+        println!(
+            "\nkustomize overlays: {} bases, {} tenants, {} files, {} patch operations, written in {}",
+            tree.bases,
+            tree.tenants.len(),
+            tree.files,
+            tree.patches,
+            fmt(start.elapsed())
+        );
+        let names: Vec<&String> = tree.tenants.keys().collect();
+        let n = names.len();
+        let sample: Vec<&String> = (0..sample_size.min(n))
+            .map(|i| names[i * n / sample_size.min(n)])
+            .collect();
+        println!(
+            "kubectl kustomize, one process per tenant: {} tenants evenly spaced by name",
+            sample.len()
+        );
+        let mut per_tenant = Stat::default();
+        let mut equal = 0;
+        let mut mismatch = Vec::new();
+        let out_yaml = runner.scratch.join("kustomize.yaml");
+        for name in &sample {
+            let (dir, expected) = &tree.tenants[*name];
+            let o = runner.run(
+                &Job::new("kubectl")
+                    .args([OsString::from("kustomize"), dir.clone().into_os_string()])
+                    .stdout(&out_yaml)
+                    .no_rss(),
+            )?;
+            per_tenant.push(o.sample);
+            let text = std::fs::read_to_string(&out_yaml).unwrap_or_default();
+            if kustomize::Checksum::of_stream(&text)? == *expected {
+                equal += 1;
+            } else {
+                mismatch.push(name.as_str());
+            }
+        }
+        let total: Duration = per_tenant.samples.iter().map(|s| s.wall).sum();
+        let mean = total / per_tenant.samples.len() as u32;
+        let extrapolated = mean.as_secs_f64() * n as f64;
+        println!(
+            "  {} for {} tenants: mean {} per tenant, median {}; × {n} tenants = {} (extrapolated)",
+            fmt(total),
+            sample.len(),
+            fmt(mean),
+            fmt(per_tenant.median()),
+            fmt(Duration::from_secs_f64(extrapolated))
+        );
+        println!(
+            "  output equals tenantc's kubernetes/ objects for {equal} of {} tenants{}",
+            sample.len(),
+            if mismatch.is_empty() {
+                String::new()
+            } else {
+                format!(" (differs: {})", mismatch.join(", "))
+            }
+        );
+        // One process over the fleet. kustomize's build time grows faster than linearly with
+        // the number of objects (about 4x per doubling), so a 10,000-tenant build would take
+        // days: build the first 25, 50, 100, ... tenants (by name), doubling while the
+        // predicted next build fits the time budget, up to the whole fleet.
+        println!(
+            "kubectl kustomize, one process over the fleet: first 25, 50, 100, ... tenants by name, \
+             while the next build fits the budget of {} s",
+            budget.as_secs()
+        );
+        let fleet_yaml = work.join("kustomize-fleet.yaml");
+        let mut points: Vec<(usize, Duration)> = Vec::new();
+        let mut spent = Duration::ZERO;
+        let mut size = 25.min(n);
+        loop {
+            let subset = &names[..size];
+            let dir = tree.fleet_kustomization(subset)?;
+            let o = runner.run(
+                &Job::new("kubectl")
+                    .args([OsString::from("kustomize"), dir.into_os_string()])
+                    .stdout(&fleet_yaml),
+            )?;
+            let text = std::fs::read_to_string(&fleet_yaml).unwrap_or_default();
+            let got = kustomize::Checksum::of_stream(&text)?;
+            drop(text);
+            let mut expected = kustomize::Checksum::default();
+            for name in subset {
+                expected.merge(tree.tenants[*name].1);
+            }
+            println!(
+                "  {size} tenants: {} ({} per tenant){}; {} objects, {}",
+                fmt(o.sample.wall),
+                fmt(o.sample.wall / size as u32),
+                o.sample
+                    .rss
+                    .map(|k| format!(", peak {}", mib(k)))
+                    .unwrap_or_default(),
+                got.count,
+                if got == expected {
+                    "equal to tenantc's kubernetes/ objects".to_string()
+                } else {
+                    format!("NOT equal to tenantc's ({} objects)", expected.count)
+                }
+            );
+            spent += o.sample.wall;
+            points.push((size, o.sample.wall));
+            if size == n {
+                break;
+            }
+            let next = (size * 2).min(n);
+            let predicted =
+                o.sample.wall.as_secs_f64() * (next as f64 / size as f64).powf(growth(&points));
+            if spent.as_secs_f64() + predicted > budget.as_secs_f64() {
+                println!(
+                    "  stopped: {next} tenants would take about {} (budget left: {})",
+                    fmt(Duration::from_secs_f64(predicted)),
+                    fmt(budget.saturating_sub(spent))
+                );
+                break;
+            }
+            size = next;
+        }
+        let _ = std::fs::remove_file(&fleet_yaml);
+        let (largest, took) = *points.last().expect("at least one build");
+        // Lower bound for the fleet: per-tenant cost never falls as the build grows.
+        let lower = took.as_secs_f64() * n as f64 / largest as f64;
+        let fleet_value = if largest == n {
+            fmt(took)
+        } else {
+            let k = growth(&points);
+            let power = took.as_secs_f64() * (n as f64 / largest as f64).powf(k);
+            println!(
+                "  growth exponent {k:.2} (time ∝ tenants^k); {n} tenants: ≥ {} (linear from {largest}), about {} (power law)",
+                fmt(Duration::from_secs_f64(lower)),
+                fmt(Duration::from_secs_f64(power)),
+            );
+            format!(
+                "≥ {} ({largest} took {}; × {n}/{largest})",
+                fmt(Duration::from_secs_f64(lower)),
+                fmt(took)
+            )
+        };
+        kustomize_rows.push(row(
+            format!(
+                "kubectl kustomize per tenant ({} sampled, × {n})",
+                sample.len()
+            ),
+            fmt(Duration::from_secs_f64(extrapolated)),
+        ));
+        kustomize_rows.push(ratio_row(
+            "  kustomize per tenant / full render",
+            extrapolated / full_median,
+            "≥ 20x",
+            extrapolated / full_median >= 20.0,
+        ));
+        kustomize_rows.push(row("kubectl kustomize over the fleet", fleet_value));
+        let fleet_ratio = lower / full_median;
+        kustomize_rows.push(Row {
+            value: format!("{}{fleet_ratio:.2}x", if largest == n { "" } else { "≥ " }),
+            ..ratio_row(
+                "  kustomize over the fleet / full render",
+                fleet_ratio,
+                "≥ 20x",
+                fleet_ratio >= 20.0,
+            )
+        });
+    } else {
+        println!("\nkubectl kustomize: skipped (TENANTC_BENCH_KUSTOMIZE=0 or no kubectl)");
+    }
+
+    // Scaling.
+    let mut scaling_rows = Vec::new();
+    if scaling {
+        println!("\nscaling: full render into an empty out/");
+        let per = |d: Duration, n: usize| d.as_secs_f64() * 1e6 / n as f64;
+        let base_per = per(full.median(), tenants);
+        for size in [1_000, tenants, 100_000] {
+            if size == tenants {
+                scaling_rows.push(row(
+                    format!("full render, {size} tenants"),
+                    format!("{} ({:.0} µs/tenant, 1.00x)", fmt(full.median()), base_per),
+                ));
+                continue;
+            }
+            let dir = work.join(format!("fleet-{size}"));
+            generate(size, &dir)?;
+            let size_runs = if size > tenants { 1 } else { runs };
+            let mut stat = Stat::default();
+            for _ in 0..size_runs {
+                remove(&dir.join("out"));
+                sync();
+                let o = runner.run(&tenantc(&["render", "--repo", &dir.to_string_lossy()]))?;
+                println!(
+                    "  {size} tenants: {}{} {}",
+                    fmt(o.sample.wall),
+                    o.sample
+                        .rss
+                        .map(|k| format!(", peak {}", mib(k)))
+                        .unwrap_or_default(),
+                    summary(&o.stderr)
+                );
+                stat.push(o.sample);
+            }
+            let p = per(stat.median(), size);
+            scaling_rows.push(row(
+                format!(
+                    "full render, {size} tenants ({})",
+                    if size_runs == 1 { "1 run" } else { "median" }
+                ),
+                format!(
+                    "{} ({p:.0} µs/tenant, {:.2}x){}",
+                    fmt(stat.median()),
+                    p / base_per,
+                    stat.rss()
+                        .map(|k| format!(", peak {}", mib(k)))
+                        .unwrap_or_default()
+                ),
+            ));
+            remove(&dir);
+        }
+        scaling_rows.sort_by_key(|r| {
+            r.what
+                .split_whitespace()
+                .nth(2)
+                .and_then(|n| n.parse::<usize>().ok())
+                .unwrap_or(0)
+        });
+    }
+
+    // The table.
+    let full_s = full.median().as_secs_f64();
+    let mut rows = vec![
+        row(
+            format!("full render, {tenants} tenants"),
+            format!("{} (best {})", fmt(full.median()), fmt(full.best())),
+        ),
+        row(
+            format!("cp -r of out/ ({out_files} files)"),
+            format!("{} (best {})", fmt(copy.median()), fmt(copy.best())),
+        ),
+    ];
+    let r = full_s / copy.median().as_secs_f64();
+    rows.push(ratio_row("  full render / cp -r", r, "≤ 2x", r <= 2.0));
+    rows.push(row(
+        "re-render, nothing changed",
+        format!(
+            "{} (best {})",
+            fmt(unchanged.median()),
+            fmt(unchanged.best())
+        ),
+    ));
+    let r = unchanged.median().as_secs_f64() / full_s;
+    rows.push(ratio_row(
+        "  nothing changed / full render",
+        r,
+        "≤ 0.2x",
+        r <= 0.2,
+    ));
+    rows.push(row(
+        "re-render, one tenant changed",
+        format!("{} (best {})", fmt(one.median()), fmt(one.best())),
+    ));
+    let r = one.median().as_secs_f64() / full_s;
+    rows.push(ratio_row(
+        "  one changed / full render",
+        r,
+        "≤ 0.25x",
+        r <= 0.25,
+    ));
+    rows.push(Row {
+        what: "validate".into(),
+        value: fmt(validate.median()),
+        target: "< 1 s".into(),
+        verdict: Some(validate.median() < Duration::from_secs(1)),
+    });
+    rows.push(Row {
+        what: "cmp generate, one tenant".into(),
+        value: fmt(cmp.median()),
+        target: "< 20 ms".into(),
+        verdict: Some(cmp.median() < Duration::from_millis(20)),
+    });
+    let peaks = [
+        ("full render", full.rss()),
+        ("nothing changed", unchanged.rss()),
+        ("one changed", one.rss()),
+        ("validate", validate.rss()),
+        ("cmp generate", cmp_rss),
+    ];
+    if let Some(peak) = peaks.iter().filter_map(|(_, k)| *k).max() {
+        let mut detail = String::new();
+        for (what, k) in peaks {
+            if let Some(k) = k {
+                let _ = write!(
+                    detail,
+                    "{}{what} {}",
+                    if detail.is_empty() { "" } else { ", " },
+                    mib(k)
+                );
+            }
+        }
+        rows.push(Row {
+            what: "peak memory (max RSS of any tenantc run)".into(),
+            value: mib(peak),
+            target: "< 256 MiB".into(),
+            verdict: Some(peak < 256 * 1024),
+        });
+        println!("\npeak memory: {detail}");
+    }
+    rows.extend(kustomize_rows);
+    let python = command_output("python3", &["--version"]).unwrap_or_else(|| "no python3".into());
+    rows.push(row(
+        "Helm template engine (helm-python-sdk)",
+        format!("not measured: it needs Python ≥ 3.12, this machine has {python}"),
+    ));
+    rows.extend(scaling_rows);
+    if !timings.trim().is_empty() {
+        println!("\ntenantc's stderr from the last full render (TENANTC_TIMINGS=1):\n{timings}");
+    }
+    println!("\nrun of all tenantc measurements: {}", {
+        let all = [
+            ("full", &full),
+            ("cp", &copy),
+            ("unchanged", &unchanged),
+            ("one", &one),
+            ("validate", &validate),
+        ];
+        all.iter()
+            .map(|(k, s)| format!("{k} [{}]", s.all()))
+            .collect::<Vec<_>>()
+            .join("; ")
+    });
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "\nload average at the end: {}",
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    print_table(
+        &format!("results ({tenants} tenants; medians of {runs} runs unless noted)"),
+        &rows,
+    );
+    if keep {
+        println!("\nkept {}", work.display());
+    } else {
+        remove(&work);
+    }
+    Ok(())
+}
