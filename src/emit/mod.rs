@@ -159,7 +159,10 @@ fn read_existing(out_dir: &Path) -> Result<(Option<Lock>, BTreeSet<String>), Emi
         .follow_links(false)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| !(e.depth() == 1 && e.file_name() == CACHE_DIR));
+        // The cache directory is not output; a link in its place is (and is refused below).
+        .filter_entry(|e| {
+            !(e.depth() == 1 && e.file_name() == CACHE_DIR && e.file_type().is_dir())
+        });
     for entry in walker {
         let entry =
             entry.map_err(|e| EmitError(format!("cannot list `{}`: {e}", out_dir.display())))?;
