@@ -170,3 +170,87 @@ fn output_that_is_not_yaml_is_rejected() {
         "not valid YAML",
     );
 }
+
+#[test]
+fn include_by_absolute_path_is_not_found() {
+    assert_rejected(
+        &[(
+            "templates/namespace/evil.yaml",
+            "data: {% include '/etc/passwd' %}\n",
+        )],
+        "templates/namespace/evil.yaml:1:1",
+        "template not found",
+    );
+}
+
+#[test]
+fn a_symlink_in_templates_is_not_read_nor_includable() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.yaml"), "password: hunter2\n").unwrap();
+    let dir = repo(&[(
+        "templates/namespace/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {v: {% include 'linked.yaml' %}}\n",
+    )]);
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.yaml"),
+        dir.path().join("templates/linked.yaml"),
+    )
+    .unwrap();
+    let (code, stderr) = render(dir.path());
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("warning[W0110]") && stderr.contains("templates/linked.yaml"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("template not found"), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+}
+
+#[test]
+fn endless_recursion_hits_the_recursion_limit() {
+    assert_rejected(
+        &[(
+            "templates/namespace/rec.yaml",
+            "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(1) }}\n",
+        )],
+        "templates/namespace/rec.yaml:1:1",
+        "recursion limit exceeded",
+    );
+}
+
+#[test]
+fn huge_output_runs_out_of_fuel() {
+    let grow = "| replace('x', 'xxxxxxxxxx') ".repeat(9);
+    assert_rejected(
+        &[(
+            "templates/namespace/big.yaml",
+            &format!("data: {{{{ 'xxxxxxxxxx' {grow}}}}}\n"),
+        )],
+        "templates/namespace/big.yaml:1:1",
+        "out of fuel",
+    );
+}
+
+/// A failing add-on template leaves an earlier render exactly as it was: no half-written
+/// file, no file of the bad template.
+#[test]
+fn a_failing_template_leaves_the_previous_output_untouched() {
+    let dir = repo(&[]);
+    let (code, stderr) = render(dir.path());
+    assert_eq!(code, 0, "{stderr}");
+    let before = crate::support::read_tree(&dir.path().join("out"));
+    std::fs::create_dir_all(dir.path().join("templates/namespace")).unwrap();
+    std::fs::write(
+        dir.path().join("templates/namespace/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {key: [not, a, string]}\n",
+    )
+    .unwrap();
+    let (code, stderr) = render(dir.path());
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("error[E0501]"), "{stderr}");
+    let after = crate::support::read_tree(&dir.path().join("out"));
+    assert!(
+        crate::support::tree_diff(&before, &after).is_none(),
+        "out/ changed"
+    );
+}
