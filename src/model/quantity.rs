@@ -434,6 +434,39 @@ mod tests {
             fn parse_never_panics(text in "\\PC{0,40}") {
                 let _ = Quantity::parse(&text);
             }
+
+            /// Any quantity as users write it (digits, a fraction, a suffix or an exponent)
+            /// that parses is written in a canonical form that parses back to the same value.
+            #[test]
+            fn written_quantities_round_trip(
+                text in "\\+?[0-9]{1,12}(\\.[0-9]{1,12})?(n|u|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|e[0-9]|E[0-9])?",
+                unit in unit(),
+            ) {
+                if let Ok(q) = Quantity::parse(&text) {
+                    let formatted = q.format(unit);
+                    prop_assert_eq!(Quantity::parse(&formatted), Ok(q), "{} -> {}", text, formatted);
+                    prop_assert_eq!(Quantity::parse(&formatted).map(|p| p.format(unit)), Ok(formatted.clone()));
+                }
+            }
+
+            /// Scaling keeps order, never exceeds the original, and a whole share keeps the
+            /// value at the unit's precision.
+            #[test]
+            fn scaling_is_monotonic_and_bounded(
+                a in 0u64..u64::MAX / 4,
+                b in 0u64..u64::MAX / 4,
+                numerator in 0u64..=1_000_000_000,
+                unit in unit(),
+            ) {
+                let (lo, hi) = (a.min(b), a.max(b));
+                let lo = Quantity { nanos: u128::from(lo) };
+                let hi = Quantity { nanos: u128::from(hi) };
+                let denominator = 1_000_000_000;
+                prop_assert!(lo.scale(numerator, denominator, unit) <= hi.scale(numerator, denominator, unit));
+                prop_assert!(hi.scale(numerator, denominator, unit) <= hi);
+                let whole = hi.scale(1, 1, unit);
+                prop_assert!(whole <= hi && hi.nanos - whole.nanos < unit.precision());
+            }
         }
     }
 }
