@@ -30,19 +30,25 @@ while IFS= read -r -d '' f; do
   n=$((n + 1))
 done < <(find tiers fixtures -path '*/tiers/*.yaml' -size -64k -print0 | sort -z)
 
-# validate_repo: each fixture repository (and the example fleet), up to eight files, each
-# its path, a newline and its content, separated by NUL.
+# validate_repo: each fixture repository (and the example fleet) as up to eight files — the
+# platform, three tiers, three tenants and a template — each its path, a newline and its
+# content, separated by NUL.
 n=0
 for dir in . fixtures/*/ fixtures/invalid/*/; do
+  [ -d "$dir/tenants" ] || continue
   out="$corpus/validate_repo/seed-$n"
   : > "$out"
   first=1
-  while IFS= read -r -d '' f; do
-    rel="${f#"$dir"/}"; rel="${rel#./}"
+  while IFS= read -r -d '' rel; do
     [ "$first" = 1 ] || printf '\0' >> "$out"
     first=0
-    { printf '%s\n' "$rel"; cat "$f"; } >> "$out"
-  done < <(cd "$dir" && find platform.yaml tiers tenants templates -type f -size -64k -print0 2>/dev/null | sort -z | head -z -n 8 | sed -z "s|^|$dir/|")
+    { printf '%s\n' "$rel"; cat "$dir/$rel"; } >> "$out"
+  done < <(cd "$dir" && {
+    find platform.yaml -maxdepth 0 -type f -print0 2>/dev/null
+    find tiers -type f -size -64k -print0 2>/dev/null | sort -z | head -z -n 3
+    find tenants -type f -size -64k -print0 2>/dev/null | sort -z | head -z -n 3
+    find templates -type f -size -64k -print0 2>/dev/null | sort -z | head -z -n 1
+  })
   n=$((n + 1))
 done
 ls "$corpus"/* | wc -l

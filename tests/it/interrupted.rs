@@ -237,4 +237,23 @@ fn a_killed_render_leaves_complete_files_and_the_next_run_converges() {
     if let Some(diff) = tree_diff(&new_tree, &read_tree(&out)) {
         panic!("the render after chained kills did not converge:\n{diff}");
     }
+
+    // An incremental render (its cache in out/.tenantc/ is now there) killed while writing.
+    assert!(out.join(".tenantc").is_dir(), "no incremental cache");
+    write_fleet(&repo, 2);
+    let reference2 = temp.path().join("reference2");
+    restore(&reference2, &new_tree);
+    run(&mut render_cmd(&repo, &reference2)).expect_code(0, "render of version 2");
+    let newer_tree = read_tree(&reference2);
+    let newer: BTreeMap<String, Vec<u8>> = newer_tree.iter().cloned().collect();
+    let finished = render_killed(&repo, &out, &KillAt::FirstTempFile);
+    check_interrupted_tree(&out, &new, &newer, "incremental render killed");
+    if !finished {
+        run(render_cmd(&repo, &out).arg("--check").stdout(Stdio::null()))
+            .expect_code(1, "render --check after the incremental render was killed");
+    }
+    run(&mut render_cmd(&repo, &out)).expect_code(0, "render after the incremental kill");
+    if let Some(diff) = tree_diff(&newer_tree, &read_tree(&out)) {
+        panic!("the render after the incremental kill did not converge:\n{diff}");
+    }
 }
