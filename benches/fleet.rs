@@ -466,6 +466,7 @@ fn bench() -> Result<(), String> {
         .map(PathBuf::from)
         .unwrap_or_else(|| std::env::temp_dir().join("tenantc-bench"));
     remove(&work);
+    sync();
     let scratch = work.join("scratch");
     std::fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
     let runner = Runner {
@@ -494,7 +495,11 @@ fn bench() -> Result<(), String> {
     for (what, n) in fleet.summary() {
         println!("  {what:<38} {n:>8}");
     }
-    let out = repo.join("out");
+    // Every full render and copy gets a fresh directory, and nothing is deleted until the
+    // end: deleting hundreds of megabytes between runs leaves the file system busy
+    // (journal, discard) while the next run is being measured.
+    let out = work.join(format!("out-{runs}"));
+    let out_arg = out.to_string_lossy().to_string();
     // Every tenantc run records its stage timings (if the build prints them).
     let tenantc = |args: &[&str]| {
         Job::new(TENANTC)
@@ -533,12 +538,18 @@ fn bench() -> Result<(), String> {
     }
 
     // Full render into an empty out/.
-    println!("\nfull render into an empty out/");
+    println!("\nfull render into an empty out/ (a new directory each run)");
     let mut full = Stat::default();
-    for _ in 0..runs {
-        remove(&out);
+    for run in 1..=runs {
+        let dir = work.join(format!("out-{run}"));
         sync();
-        let o = runner.run(&tenantc(&["render", "--repo", &repo_arg]))?;
+        let o = runner.run(&tenantc(&[
+            "render",
+            "--repo",
+            &repo_arg,
+            "--out",
+            &dir.to_string_lossy(),
+        ]))?;
         println!("  {} {}", fmt(o.sample.wall), summary(&o.stderr));
         if full.samples.len() + 1 == runs {
             timings.push(("full render".into(), timing_lines(&o.stderr)));
@@ -553,26 +564,25 @@ fn bench() -> Result<(), String> {
         out_bytes as f64 / 1024.0 / 1024.0
     );
     let mut copy = Stat::default();
-    let copy_dest = work.join("copy");
-    for _ in 0..runs {
-        remove(&copy_dest);
+    for run in 1..=runs {
         sync();
         let o = runner.run(&Job::new("cp").args([
             OsString::from("-r"),
             out.clone().into_os_string(),
-            copy_dest.clone().into_os_string(),
+            work.join(format!("copy-{run}")).into_os_string(),
         ]))?;
         println!("  {}", fmt(o.sample.wall));
         copy.push(o.sample);
     }
-    remove(&copy_dest);
 
     // Nothing changed.
     println!("\nre-render, nothing changed");
     let mut unchanged = Stat::default();
     for _ in 0..runs {
         sync();
-        let o = runner.run(&tenantc(&["render", "--repo", &repo_arg]))?;
+        let o = runner.run(&tenantc(&[
+            "render", "--repo", &repo_arg, "--out", &out_arg,
+        ]))?;
         println!("  {} {}", fmt(o.sample.wall), summary(&o.stderr));
         if unchanged.samples.len() + 1 == runs {
             timings.push(("nothing changed".into(), timing_lines(&o.stderr)));
@@ -595,7 +605,9 @@ fn bench() -> Result<(), String> {
         std::fs::write(&path, generator::tenant_yaml(plan))
             .map_err(|e| format!("{}: {e}", path.display()))?;
         sync();
-        let o = runner.run(&tenantc(&["render", "--repo", &repo_arg]))?;
+        let o = runner.run(&tenantc(&[
+            "render", "--repo", &repo_arg, "--out", &out_arg,
+        ]))?;
         println!("  {} {}", fmt(o.sample.wall), summary(&o.stderr));
         if one.samples.len() + 1 == runs {
             timings.push(("one tenant changed".into(), timing_lines(&o.stderr)));
@@ -829,10 +841,15 @@ fn bench() -> Result<(), String> {
             generate(size, &dir)?;
             let size_runs = if size > tenants { 1 } else { runs };
             let mut stat = Stat::default();
-            for _ in 0..size_runs {
-                remove(&dir.join("out"));
+            for run in 1..=size_runs {
                 sync();
-                let o = runner.run(&tenantc(&["render", "--repo", &dir.to_string_lossy()]))?;
+                let o = runner.run(&tenantc(&[
+                    "render",
+                    "--repo",
+                    &dir.to_string_lossy(),
+                    "--out",
+                    &dir.join(format!("out-{run}")).to_string_lossy(),
+                ]))?;
                 println!(
                     "  {size} tenants: {}{} {}",
                     fmt(o.sample.wall),
@@ -859,7 +876,6 @@ fn bench() -> Result<(), String> {
                         .unwrap_or_default()
                 ),
             ));
-            remove(&dir);
         }
         scaling_rows.sort_by_key(|r| {
             r.what
