@@ -404,12 +404,18 @@ fn a_read_only_out_is_a_clear_io_error_with_exit_2() {
             );
             return;
         }
-        // The temporary directory is private to its owner; the rest is world-readable.
+        // The temporary directory is private to its owner; the rest is world-readable. The
+        // binary is linked (or copied) into it, since `nobody` may not reach the target
+        // directory of the checkout.
         use std::os::unix::fs::PermissionsExt;
         fs::set_permissions(s.temp.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        let binary = s.path("tenantc");
+        fs::hard_link(env!("CARGO_BIN_EXE_tenantc"), &binary)
+            .or_else(|_| fs::copy(env!("CARGO_BIN_EXE_tenantc"), &binary).map(|_| ()))
+            .unwrap();
         let mut cmd = std::process::Command::new(setpriv);
         cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-            .arg(env!("CARGO_BIN_EXE_tenantc"))
+            .arg(&binary)
             .env("NO_COLOR", "1");
         cmd
     } else {
