@@ -17,6 +17,17 @@ pub fn read_output_dir(dir: &Path) -> io::Result<BTreeMap<String, String>> {
             format!("`{}` is not a directory", dir.display()),
         ));
     }
+    // Not even the directory itself may be a link: an output tree from a pull request could
+    // otherwise point the diff (and the comment it is posted as) at any directory.
+    if std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "`{}` is a symbolic link; tenantc does not follow links in an output tree",
+                dir.display()
+            ),
+        ));
+    }
     let mut files = BTreeMap::new();
     let walker = WalkDir::new(dir)
         .follow_links(false)

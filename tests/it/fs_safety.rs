@@ -442,3 +442,27 @@ fn a_read_only_out_is_a_clear_io_error_with_exit_2() {
     s.render(&["--check"])
         .expect_code(0, "check after the repair");
 }
+
+#[test]
+fn diff_against_a_symlinked_output_tree_is_refused() {
+    let s = Setup::new();
+    s.render(&[]).expect_code(0, "render");
+    // A pull request replaces out/ by a link to a directory holding a secret.
+    s.write("outside/secret/creds.yaml", "password: hunter2\n");
+    fs::rename(s.out(), s.path("outside/out")).unwrap();
+    symlink(s.path("outside/secret"), s.out()).unwrap();
+    for format in ["unified", "markdown", "json"] {
+        let ran = run(tenantc()
+            .args(["diff", "--format", format, "--against"])
+            .arg(s.out())
+            .arg("--repo")
+            .arg(s.repo()));
+        ran.expect_code(2, &format!("diff --against a link ({format})"));
+        assert!(ran.stderr.contains("symbolic link"), "{}", ran.stderr);
+        assert!(
+            !ran.stdout.contains("hunter2") && !ran.stderr.contains("hunter2"),
+            "the diff read through the link:\n{}",
+            ran.stdout
+        );
+    }
+}
