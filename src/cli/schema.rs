@@ -21,6 +21,21 @@ pub fn run(args: &SchemaArgs) -> Outcome {
         .out
         .clone()
         .unwrap_or_else(|| args.repo.join("schemas"));
+    // A repository could hold links in place of `schemas/` or its files: never write
+    // through one.
+    let is_link = |p: &std::path::Path| {
+        std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink())
+    };
+    if !args.check {
+        let files = schema_files();
+        let links = std::iter::once(dir.clone()).chain(files.iter().map(|(n, _)| dir.join(n)));
+        if let Some(link) = links.into_iter().find(|p| is_link(p)) {
+            return fail(&format!(
+                "refusing to write `{}`: it is a symbolic link",
+                link.display()
+            ));
+        }
+    }
     let mut stale = Vec::new();
     for (name, content) in schema_files() {
         let path = dir.join(name);

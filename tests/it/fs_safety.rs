@@ -466,3 +466,30 @@ fn diff_against_a_symlinked_output_tree_is_refused() {
         );
     }
 }
+
+#[test]
+fn schema_never_writes_through_a_link() {
+    for linked in ["schemas", "schemas/tenant.json"] {
+        let s = Setup::new();
+        s.write("outside/victim.json", "precious\n");
+        fs::create_dir_all(s.path("repo/schemas")).unwrap();
+        let target = if linked == "schemas" {
+            s.outside()
+        } else {
+            s.path("outside/victim.json")
+        };
+        let link = s.path(&format!("repo/{linked}"));
+        if link.is_dir() {
+            fs::remove_dir(&link).unwrap();
+        }
+        symlink(&target, &link).unwrap();
+        let ran = run(tenantc().arg("schema").arg("--repo").arg(s.repo()));
+        ran.expect_code(2, &format!("schema with `{linked}` a link"));
+        assert!(ran.stderr.contains("symbolic link"), "{}", ran.stderr);
+        assert_eq!(
+            read_tree(&s.outside()),
+            vec![("victim.json".to_string(), b"precious\n".to_vec())],
+            "`tenantc schema` wrote through the link `{linked}`"
+        );
+    }
+}
