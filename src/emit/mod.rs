@@ -273,11 +273,29 @@ fn temp_path(target: &Path) -> PathBuf {
     dir.join(format!(".{name}{TEMP_SUFFIX}"))
 }
 
+/// Writes `content` to a new temporary file at `temp`. Whatever is there already (a leftover
+/// of an interrupted run, or a link planted under that name) is removed first and the file is
+/// created exclusively, so the write can never go through a symbolic link.
+fn write_temp(temp: &Path, content: &str) -> Result<(), EmitError> {
+    use std::io::Write;
+    match std::fs::remove_file(temp) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io_error("remove", temp, e)),
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(temp)
+        .and_then(|mut file| file.write_all(content.as_bytes()))
+        .map_err(|e| io_error("write", temp, e))
+}
+
 fn write_atomic(path: &Path, content: &str) -> Result<(), EmitError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| io_error("create directory", dir, e))?;
     let temp = temp_path(path);
-    std::fs::write(&temp, content).map_err(|e| io_error("write", &temp, e))?;
+    write_temp(&temp, content)?;
     std::fs::rename(&temp, path).map_err(|e| {
         let _ = std::fs::remove_file(&temp);
         io_error("write", path, e)

@@ -7,6 +7,7 @@
 use super::{
     ChangeKind, EmitError, FileChange, LOCK_FILE, Lock, Plan, Scope, Summary, TEMP_SUFFIX, digest,
     io_error, is_safe_relative, read_existing, remove_empty_parents, temp_path, write_lock,
+    write_temp,
 };
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -277,6 +278,6 @@ fn stage(target: &Path, content: &str) -> Result<PathBuf, EmitError> {
     let dir = target.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| io_error("create directory", dir, e))?;
     let temp = temp_path(target);
-    std::fs::write(&temp, content).map_err(|e| io_error("write", &temp, e))?;
+    write_temp(&temp, content)?;
     Ok(temp)
 }

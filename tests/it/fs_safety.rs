@@ -493,3 +493,29 @@ fn schema_never_writes_through_a_link() {
         );
     }
 }
+
+#[test]
+fn a_link_planted_as_a_temporary_file_is_never_written_through() {
+    let s = Setup::new();
+    s.render(&[]).expect_code(0, "first render");
+    // tenantc writes `.NAME.tenantc-tmp` beside a file and renames it; a link committed
+    // under that name must be replaced, not followed.
+    s.write("outside/victim.txt", "precious\n");
+    let dir = s.out().join("tenants/acme/kubernetes");
+    let temp = dir.join(".tenant-acme-dev.yaml.tenantc-tmp");
+    symlink(s.path("outside/victim.txt"), &temp).unwrap();
+    s.change_acme();
+
+    s.render(&[]).expect_code(0, "render with a planted link");
+    assert_eq!(
+        fs::read_to_string(s.path("outside/victim.txt")).unwrap(),
+        "precious\n",
+        "the render wrote through the planted link"
+    );
+    assert!(
+        fs::symlink_metadata(&temp).is_err(),
+        "the link is still there"
+    );
+    s.render(&["--check"])
+        .expect_code(0, "check after the render");
+}
