@@ -13,7 +13,7 @@
 //! | `TENANTC_BENCH_KUSTOMIZE` | 1 | `0`: skip the kustomize baseline (the slow part) |
 //! | `TENANTC_BENCH_KUSTOMIZE_SAMPLE` | 100 | tenants built one process each, extrapolated to the fleet |
 //! | `TENANTC_BENCH_KUSTOMIZE_BUDGET` | 300 | seconds for the one-process builds of growing parts of the fleet |
-//! | `TENANTC_BENCH_DIR` | `$TMPDIR/tenantc-bench` | work directory (wiped first) |
+//! | `TENANTC_BENCH_DIR` | `$TMPDIR/tenantc-bench-<pid>` | work directory (must not exist; removed at the end) |
 //! | `TENANTC_BENCH_KEEP` | 0 | `1`: keep the work directory |
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -464,9 +464,19 @@ fn bench() -> Result<(), String> {
     let keep = env_flag("TENANTC_BENCH_KEEP", false);
     let work = std::env::var_os("TENANTC_BENCH_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| std::env::temp_dir().join("tenantc-bench"));
-    remove(&work);
-    sync();
+        .unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("tenantc-bench-{}", std::process::id()))
+        });
+    // A fresh directory, and nothing deleted before or during the measurements: on ext4,
+    // creating files within minutes of deleting many is several times slower (the inode
+    // allocator skips recently deleted inodes one table block at a time), which would slow
+    // tenantc and `cp -r` alike by however much the last run left behind.
+    if work.exists() {
+        return Err(format!(
+            "`{}` exists; remove it first (not done here: a large delete slows file creation for minutes)",
+            work.display()
+        ));
+    }
     let scratch = work.join("scratch");
     std::fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
     let runner = Runner {
