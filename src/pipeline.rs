@@ -34,13 +34,16 @@ pub fn compile(repo: &Path) -> io::Result<Compiled> {
 /// Validates, resolves and checks what `load` read.
 pub fn stages(loaded: crate::load::Loaded, mut diagnostics: Diagnostics) -> Compiled {
     let validated = crate::validate::validate(&loaded, &mut diagnostics);
-    let resolved = crate::resolve::resolve(&validated, &mut diagnostics);
+    // Each stage's input is freed as soon as the next has what it needs: the parsed
+    // documents of a large fleet weigh more than its resolved tenants.
+    let (sources, templates) = loaded.into_sources();
+    let resolved = crate::resolve::resolve(validated, &mut diagnostics);
     crate::check::check(&resolved, &mut diagnostics);
     Compiled {
-        sources: loaded.sources,
+        sources,
         resolved,
         diagnostics,
-        templates: loaded.templates,
+        templates,
     }
 }
 

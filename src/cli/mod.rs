@@ -76,7 +76,7 @@ fn with_jobs(jobs: Option<u16>, f: impl FnOnce() -> Outcome + Send) -> Outcome {
 pub(crate) struct Timings {
     start: Option<std::time::Instant>,
     last: Option<std::time::Instant>,
-    marks: Vec<(&'static str, std::time::Duration)>,
+    marks: Vec<(&'static str, std::time::Duration, Option<u64>)>,
 }
 
 impl Timings {
@@ -95,7 +95,7 @@ impl Timings {
     pub(crate) fn mark(&mut self, stage: &'static str) {
         if let Some(last) = self.last {
             let now = std::time::Instant::now();
-            self.marks.push((stage, now - last));
+            self.marks.push((stage, now - last, resident_kib()));
             self.last = Some(now);
         }
     }
@@ -103,14 +103,26 @@ impl Timings {
     /// Prints the recorded stages and the total.
     pub(crate) fn print(&self) {
         let Some(start) = self.start else { return };
-        for (stage, d) in &self.marks {
-            eprintln!("tenantc: timing: {stage}: {:.1} ms", d.as_secs_f64() * 1e3);
+        for (stage, d, rss) in &self.marks {
+            let rss = rss.map_or(String::new(), |k| format!(" (resident {} MiB)", k / 1024));
+            eprintln!(
+                "tenantc: timing: {stage}: {:.1} ms{rss}",
+                d.as_secs_f64() * 1e3
+            );
         }
         eprintln!(
             "tenantc: timing: total: {:.1} ms",
             start.elapsed().as_secs_f64() * 1e3
         );
     }
+}
+
+/// The process's resident memory now, where the platform tells it (Linux), to see which stage
+/// holds the memory.
+fn resident_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Prints an I/O or internal error as one `tenantc:` line and returns exit code 2.

@@ -278,16 +278,22 @@ fn temp_path(target: &Path) -> PathBuf {
 /// created exclusively, so the write can never go through a symbolic link.
 fn write_temp(temp: &Path, content: &str) -> Result<(), EmitError> {
     use std::io::Write;
-    match std::fs::remove_file(temp) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => return Err(io_error("remove", temp, e)),
-    }
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(temp)
-        .and_then(|mut file| file.write_all(content.as_bytes()))
+    let create = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(temp)
+    };
+    // Exclusive creation fails on anything already there, a link included, without following
+    // it; only then is the name cleared (usually nothing is there: one system call).
+    let file = match create() {
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            std::fs::remove_file(temp).map_err(|e| io_error("remove", temp, e))?;
+            create()
+        }
+        other => other,
+    };
+    file.and_then(|mut file| file.write_all(content.as_bytes()))
         .map_err(|e| io_error("write", temp, e))
 }
 

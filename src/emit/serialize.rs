@@ -27,18 +27,18 @@ pub fn serialize_file(content: &FileContent) -> String {
 /// A YAML stream: each object a block-style document, separated by `---` lines, `\n`
 /// endings and a final newline.
 pub fn yaml_stream(objects: &[Object]) -> String {
-    let mut out = String::with_capacity(objects.len() * 512);
+    let mut out = String::with_capacity(objects.len() * 1024);
     for (i, object) in objects.iter().enumerate() {
         if i > 0 {
             out.push_str("---\n");
         }
         // The fast writer handles the shapes tenantc emits; serde-saphyr the rest. Typed
         // values cannot fail to serialize: no maps with non-string keys, no NaN.
-        let text = super::yaml::to_yaml(object).unwrap_or_else(|| {
-            serde_saphyr::to_string_with_options(object, super::yaml::saphyr_options())
-                .unwrap_or_else(|e| format!("# tenantc could not serialize this object: {e}\n"))
-        });
-        out.push_str(&text);
+        if !super::yaml::write_yaml(object, &mut out) {
+            let text = serde_saphyr::to_string_with_options(object, super::yaml::saphyr_options())
+                .unwrap_or_else(|e| format!("# tenantc could not serialize this object: {e}\n"));
+            out.push_str(&text);
+        }
         if !out.ends_with('\n') {
             out.push('\n');
         }

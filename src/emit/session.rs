@@ -34,6 +34,8 @@ pub struct Session {
     changes: Vec<FileChange>,
     staged: Vec<(PathBuf, PathBuf)>,
     unchanged: usize,
+    /// Directories under the output directory known to exist (relative paths).
+    directories: BTreeSet<String>,
 }
 
 impl Session {
@@ -50,6 +52,7 @@ impl Session {
             changes: Vec::new(),
             staged: Vec::new(),
             unchanged: 0,
+            directories: BTreeSet::new(),
         })
     }
 
@@ -66,13 +69,27 @@ impl Session {
                 "internal error: unsafe output path `{path}`"
             )));
         }
+        if self.mode == Mode::Write {
+            self.create_directories(files.keys())?;
+        }
         let out_dir = &self.out_dir;
         let mode = self.mode;
+        let on_disk = &self.on_disk;
         let compared: Vec<Result<Compared, EmitError>> = files
             .into_par_iter()
             .map(|(path, new)| {
                 let full = out_dir.join(&path);
-                let change = compare(&full, &path, &new, mode)?;
+                // A file the listing did not show is new: no need to ask the disk again.
+                let change = if on_disk.contains(&path) {
+                    compare(&full, &path, &new, mode)?
+                } else {
+                    Some(FileChange {
+                        path: path.clone(),
+                        kind: ChangeKind::Added,
+                        old: None,
+                        new: (mode == Mode::Compare).then(|| new.clone()),
+                    })
+                };
                 let staged = match (&change, mode) {
                     (Some(_), Mode::Write) => Some((stage(&full, &new)?, full)),
                     _ => None,
@@ -93,6 +110,33 @@ impl Session {
                 None => self.unchanged += 1,
             }
             self.staged.extend(compared.staged);
+        }
+        Ok(())
+    }
+
+    /// Creates the directories of `paths` that the listing did not show, each once (a
+    /// directory per file asked of the disk was a tenth of a fleet render's system calls).
+    fn create_directories<'p>(
+        &mut self,
+        paths: impl Iterator<Item = &'p String>,
+    ) -> Result<(), EmitError> {
+        if self.directories.is_empty() {
+            self.directories = self
+                .on_disk
+                .iter()
+                .flat_map(|path| ancestors(path))
+                .map(str::to_string)
+                .collect();
+        }
+        let missing: BTreeSet<&str> = paths
+            .filter_map(|path| path.rsplit_once('/').map(|(dir, _)| dir))
+            .filter(|dir| !self.directories.contains(*dir))
+            .collect();
+        for dir in missing {
+            let full = self.out_dir.join(dir);
+            std::fs::create_dir_all(&full).map_err(|e| io_error("create directory", &full, e))?;
+            self.directories
+                .extend(ancestors(&format!("{dir}/")).map(str::to_string));
         }
         Ok(())
     }
@@ -273,10 +317,14 @@ fn compare(
     }
 }
 
-/// Writes `content` to the temporary file beside `target` and returns its path.
+/// The directories a relative file path lies in: `a/b/c.yaml` gives `a/b` and `a`.
+fn ancestors(path: &str) -> impl Iterator<Item = &str> {
+    path.match_indices('/').map(|(i, _)| &path[..i])
+}
+
+/// Writes `content` to the temporary file beside `target` (whose directory exists) and
+/// returns its path.
 fn stage(target: &Path, content: &str) -> Result<PathBuf, EmitError> {
-    let dir = target.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| io_error("create directory", dir, e))?;
     let temp = temp_path(target);
     write_temp(&temp, content)?;
     Ok(temp)

@@ -23,16 +23,26 @@ pub fn saphyr_options() -> serde_saphyr::SerializerOptions {
     }
 }
 
-/// Writes `value` as a YAML document, or `None` when it has a shape this writer leaves to
-/// serde-saphyr.
-pub fn to_yaml<T: Serialize + ?Sized>(value: &T) -> Option<String> {
-    let mut out = String::with_capacity(1024);
+/// `write_yaml` into a new string, for the tests.
+#[cfg(test)]
+fn to_yaml<T: Serialize + ?Sized>(value: &T) -> Option<String> {
+    let mut out = String::new();
+    write_yaml(value, &mut out).then_some(out)
+}
+
+/// Appends `value` as a YAML document to `out` and returns `true`, or leaves `out` as it was
+/// and returns `false` when `value` has a shape this writer leaves to serde-saphyr.
+pub fn write_yaml<T: Serialize + ?Sized>(value: &T, out: &mut String) -> bool {
+    let start = out.len();
     let mut writer = Writer {
-        out: &mut out,
+        out,
         slot: Slot::Root,
     };
-    value.serialize(&mut writer).ok()?;
-    Some(out)
+    if value.serialize(&mut writer).is_ok() {
+        return true;
+    }
+    out.truncate(start);
+    false
 }
 
 /// A cache of how serde-saphyr writes each key and each string value, per thread.
@@ -43,7 +53,7 @@ struct Memo {
 }
 
 /// Past this many remembered scalars a thread's cache starts afresh, bounding memory.
-const MEMO_LIMIT: usize = 200_000;
+const MEMO_LIMIT: usize = 16_384;
 
 thread_local! {
     static MEMO: RefCell<Memo> = RefCell::new(Memo::default());
@@ -52,6 +62,10 @@ thread_local! {
 /// How serde-saphyr writes `text` as a mapping key (`key == true`) or value; `None` when it
 /// would not fit on one line.
 fn rendered(text: &str, key: bool, out: &mut String) -> bool {
+    if plainly_safe(text) {
+        out.push_str(text);
+        return true;
+    }
     MEMO.with(|memo| {
         let mut memo = memo.borrow_mut();
         if memo.keys.len() + memo.values.len() > MEMO_LIMIT {
@@ -79,6 +93,24 @@ fn rendered(text: &str, key: bool, out: &mut String) -> bool {
         map.insert(text.to_string(), decided);
         ok
     })
+}
+
+/// Whether serde-saphyr certainly writes `text` as itself, key or value: a letter, then at
+/// least three of letters, digits, `.`, `/`, `_` and `-`, and not `null`, `true` or `false`.
+/// Such a string has no indicator, no `: ` or ` #`, no whitespace, cannot be read as a
+/// number, timestamp or YAML 1.1 boolean (those that start with a letter are shorter), so it
+/// is plain. Most names and label values tenantc writes are, and are unique per tenant, so the
+/// memo would only miss on them.
+fn plainly_safe(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() >= 4
+        && bytes[0].is_ascii_alphabetic()
+        && bytes[1..]
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'/' | b'_' | b'-'))
+        && !["null", "true", "false"]
+            .iter()
+            .any(|word| text.eq_ignore_ascii_case(word))
 }
 
 /// Asks serde-saphyr how it writes `text` in a one-entry mapping.
@@ -675,6 +707,25 @@ mod tests {
             let doc = Value::Object(map.into_iter().collect());
             if let Some(ours) = to_yaml(&doc) {
                 prop_assert_eq!(ours, saphyr(&doc));
+            }
+        }
+
+        /// The shortcut past serde-saphyr only takes strings it writes as themselves.
+        #[test]
+        fn plainly_safe_strings_are_written_as_themselves(
+            text in prop_oneof![
+                "[A-Za-z][A-Za-z0-9./_-]{0,10}",
+                prop::sample::select(vec![
+                    "null", "Null", "NULL", "true", "True", "false", "FALSE", "yes", "Yes",
+                    "no", "on", "off", "y", "n", "nan", "inf", ".inf", "nan.", "e100", "E1e5",
+                    "0x1f", "b101", "o777", "Prune=false", "a.b/c_d-e", "x--", "t.", "ab..",
+                ]).prop_map(String::from),
+            ]
+        ) {
+            if plainly_safe(&text) {
+                let (as_key, as_value) = (decide(&text, true), decide(&text, false));
+                prop_assert_eq!(as_key.as_deref(), Some(text.as_str()));
+                prop_assert_eq!(as_value.as_deref(), Some(text.as_str()));
             }
         }
     }

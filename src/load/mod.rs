@@ -52,6 +52,14 @@ pub struct Loaded {
     pub sources: SourceMap,
 }
 
+impl Loaded {
+    /// The source files and templates, dropping the parsed documents: once validated they
+    /// are the largest thing a fleet's compile holds.
+    pub fn into_sources(self) -> (SourceMap, Vec<Arc<SourceFile>>) {
+        (self.sources, self.templates)
+    }
+}
+
 /// Where the input files come from: a directory, or files already in memory (such as those
 /// of a git revision). Both go through the same listing rules and the same checks.
 #[derive(Debug, Clone, Copy)]

@@ -104,7 +104,7 @@ const SINGLE_NAMESPACE_TEMPLATE: &str = "/spec/naming/singleNamespaceTemplate";
 ///
 /// Reports E0301 for an unknown tier and carries on, so one run lists every bad reference;
 /// also E0302–E0307 and, through `check_spec`, the spec checks E0213–E0224.
-pub fn resolve(input: &Validated, diags: &mut Diagnostics) -> Resolved {
+pub fn resolve(input: Validated, diags: &mut Diagnostics) -> Resolved {
     let platform = &input.platform.platform;
     let platform_file = input
         .platform
@@ -135,16 +135,19 @@ pub fn resolve(input: &Validated, diags: &mut Diagnostics) -> Resolved {
             tenants: Vec::new(),
         };
     };
+    // The tenants move on into the result: a fleet's worth of copies would be a good part of
+    // the peak memory.
+    let tier_names = &input.tier_names;
     let results: Vec<(Option<ResolvedTenant>, Diagnostics)> = input
         .tenants
-        .par_iter()
+        .into_par_iter()
         .map(|valid| {
             let mut local = Diagnostics::default();
             let resolved = resolve_tenant(
-                &valid.file,
-                &valid.tenant,
+                valid.file,
+                valid.tenant,
                 &tiers,
-                input,
+                tier_names,
                 &templates,
                 &platform_file,
                 &mut local,
@@ -268,18 +271,19 @@ fn compile_templates(
 
 #[allow(clippy::too_many_arguments)]
 fn resolve_tenant(
-    file: &str,
-    tenant: &Tenant,
+    owned_file: String,
+    owned: Tenant,
     tiers: &BTreeMap<String, Arc<Profile>>,
-    input: &Validated,
+    tier_names: &std::collections::BTreeSet<String>,
     templates: &PlatformTemplates,
     platform_file: &str,
     diags: &mut Diagnostics,
 ) -> Option<ResolvedTenant> {
+    let (file, tenant) = (owned_file.as_str(), &owned);
     let tier_name = &tenant.spec.tier;
     let Some(tier_profile) = tiers.get(tier_name) else {
-        if !input.tier_names.contains(tier_name) {
-            let known: Vec<&str> = input.tier_names.iter().map(String::as_str).collect();
+        if !tier_names.contains(tier_name) {
+            let known: Vec<&str> = tier_names.iter().map(String::as_str).collect();
             let help = if known.is_empty() {
                 "add a file under `tiers/`".to_string()
             } else {
@@ -394,8 +398,8 @@ fn resolve_tenant(
     }
     Some(ResolvedTenant {
         name: tenant.metadata.name.clone(),
-        file: file.to_string(),
-        tenant: tenant.clone(),
+        file: owned_file,
+        tenant: owned,
         profile,
         environments,
     })

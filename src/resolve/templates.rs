@@ -22,6 +22,9 @@ pub fn sandboxed_environment(fuel: u64) -> Environment<'static> {
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_fuel(Some(fuel));
     env.set_recursion_limit(20);
+    // minijinja's debug mode says which name was undefined; it is on only in debug builds
+    // by default, and a release build must give users the messages the tests check.
+    env.set_debug(true);
     env
 }
 
