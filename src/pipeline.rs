@@ -26,8 +26,13 @@ pub struct Compiled {
 /// Fails only when the repository cannot be listed (exit code 2); every problem with its
 /// content is a diagnostic.
 pub fn compile(repo: &Path) -> io::Result<Compiled> {
+    compile_input(crate::load::Input::Dir(repo))
+}
+
+/// Loads, validates, resolves and checks the repository whose files come from `input`.
+pub fn compile_input(input: crate::load::Input<'_>) -> io::Result<Compiled> {
     let mut diagnostics = Diagnostics::default();
-    let loaded = crate::load::load(repo, &mut diagnostics)?;
+    let loaded = crate::load::load_input(input, &mut diagnostics)?;
     Ok(stages(loaded, diagnostics))
 }
 
@@ -94,6 +99,18 @@ pub fn render_input(
     let mut diagnostics = Diagnostics::default();
     let loaded = crate::load::load_input(input, &mut diagnostics)?;
     Ok(finish(stages(loaded, diagnostics), only))
+}
+
+/// A digest of every input file (path and text) and of `build`: equal digests mean an
+/// identical render, which lets a re-render of an unchanged repository skip the pipeline.
+pub fn repository_digest(sources: &SourceMap, build: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in std::iter::once(build).chain(sources.iter().flat_map(|f| [&*f.path, &*f.text])) {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Per tenant, a digest of everything its files are rendered from: `build` (which tenantc),

@@ -21,7 +21,41 @@ pub fn run(args: &RenderArgs) -> Outcome {
     let out = args.out.clone().unwrap_or_else(|| repo.join("out"));
     let only = (!args.tenants.is_empty()).then_some(args.tenants.as_slice());
     let mut timings = super::Timings::from_env();
-    let mut compiled = match crate::pipeline::compile(repo) {
+    let build = build_id();
+    // A full render first reads every input's text: when nothing changed since the last full
+    // render and the output is as it left it, that is all there is to do.
+    let sources = if only.is_none() && !args.check {
+        crate::load::read_sources(repo).ok().flatten()
+    } else {
+        None
+    };
+    if let Some(sources) = &sources {
+        let files = unchanged_repository(&out, sources, &build);
+        timings.mark("read inputs, compare with the cache");
+        if let Some(files) = files {
+            timings.print();
+            eprintln!(
+                "tenantc: {files} file{} in `{}`: 0 written, 0 removed, {files} unchanged (no input changed)",
+                if files == 1 { "" } else { "s" },
+                out.display()
+            );
+            return Outcome::Success;
+        }
+    }
+    // The texts just read are what the pipeline reads: no second trip to the disk.
+    let memory = sources.map(|sources| {
+        crate::load::MemoryRepo::from_files(
+            sources
+                .iter()
+                .map(|f| (f.path.clone(), f.text.clone().into_bytes())),
+        )
+    });
+    let compiled = match &memory {
+        Some(memory) => crate::pipeline::compile_input(crate::load::Input::Memory(memory)),
+        None => crate::pipeline::compile(repo),
+    };
+    drop(memory);
+    let mut compiled = match compiled {
         Ok(c) => c,
         Err(e) => return fail(&format!("cannot read `{}`: {e}", repo.display())),
     };
@@ -72,7 +106,7 @@ pub fn run(args: &RenderArgs) -> Outcome {
         }
     };
     timings.mark("open output directory");
-    let fingerprints = crate::pipeline::fingerprints(&compiled, &build_id());
+    let fingerprints = crate::pipeline::fingerprints(&compiled, &build);
     timings.mark("fingerprints");
     let cache = crate::emit::read_cache(&out);
     timings.mark("read cache");
@@ -139,6 +173,9 @@ pub fn run(args: &RenderArgs) -> Outcome {
                 .help("move it out of the output directory, or delete it"),
         );
     }
+    // Only a render of every tenant that reported nothing can be skipped next time.
+    let repository = (only.is_none() && diags.is_empty())
+        .then(|| crate::pipeline::repository_digest(&compiled.sources, &build));
     report(diags, &compiled.sources, args.repo.format, false);
     if args.check {
         let facts = crate::diff::facts_of(&compiled.resolved);
@@ -151,8 +188,9 @@ pub fn run(args: &RenderArgs) -> Outcome {
         Ok(summary) => summary,
         Err(e) => return fail(&e.to_string()),
     };
-    if !dirty.is_empty() || cache.tenants.len() != fingerprints.len() {
-        update_cache(&out, cache, &fingerprints, &plan, &dirty);
+    let repository_changed = cache.repository.as_ref().map(|r| &r.inputs) != repository.as_ref();
+    if !dirty.is_empty() || cache.tenants.len() != fingerprints.len() || repository_changed {
+        update_cache(&out, cache, &fingerprints, &plan, &dirty, repository);
     }
     timings.mark("update cache");
     timings.print();
@@ -189,6 +227,31 @@ fn build_id() -> String {
     )
 }
 
+/// The tenant an output file belongs to; `None` for the platform's own files.
+fn tenant_of(path: &str) -> Option<&str> {
+    path.strip_prefix("tenants/")
+        .and_then(|rest| rest.split('/').next())
+        .or_else(|| {
+            path.strip_prefix("terraform/node-group-")
+                .and_then(|rest| rest.strip_suffix(".tf.json"))
+        })
+}
+
+/// The number of files in `out`, when the inputs are those of the last full render (which
+/// reported nothing) and the output directory is exactly as that render left it.
+fn unchanged_repository(
+    out: &std::path::Path,
+    sources: &crate::source::SourceMap,
+    build: &str,
+) -> Option<usize> {
+    let cache = crate::emit::read_cache(out);
+    let digest = crate::pipeline::repository_digest(sources, build);
+    if cache.repository.as_ref()?.inputs != digest {
+        return None;
+    }
+    crate::emit::unchanged_output(out, &cache)
+}
+
 /// Records, after a successful render, what each rendered tenant's files were made from and
 /// how they look on disk (tenants not rendered this time keep their entries). A cache that cannot be written only costs speed next time.
 fn update_cache(
@@ -197,6 +260,7 @@ fn update_cache(
     fingerprints: &std::collections::BTreeMap<String, String>,
     plan: &Plan,
     rendered: &[String],
+    repository: Option<String>,
 ) {
     let rendered: BTreeSet<&str> = rendered.iter().map(String::as_str).collect();
     cache
@@ -204,19 +268,30 @@ fn update_cache(
         .retain(|name, _| fingerprints.contains_key(name));
     let mut by_tenant: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
     for path in plan.lock.files.keys() {
-        let tenant = path
-            .strip_prefix("tenants/")
-            .and_then(|rest| rest.split('/').next())
-            .or_else(|| {
-                path.strip_prefix("terraform/node-group-")
-                    .and_then(|rest| rest.strip_suffix(".tf.json"))
-            });
-        if let Some(tenant) = tenant.filter(|t| rendered.contains(t)) {
+        if let Some(tenant) = tenant_of(path).filter(|t| rendered.contains(t)) {
             by_tenant.entry(tenant).or_default().push(path.clone());
         }
     }
-    let paths: Vec<String> = by_tenant.values().flatten().cloned().collect();
+    let mut paths: Vec<String> = by_tenant.values().flatten().cloned().collect();
+    let platform_wide: Vec<String> = plan
+        .lock
+        .files
+        .keys()
+        .filter(|p| tenant_of(p).is_none())
+        .cloned()
+        .chain([crate::emit::LOCK_FILE.to_string()])
+        .collect();
+    if repository.is_some() {
+        paths.extend(platform_wide.iter().cloned());
+    }
     let stamps = crate::emit::stamps(out, &paths);
+    cache.repository = repository.map(|inputs| crate::emit::CachedRepository {
+        inputs,
+        files: platform_wide
+            .iter()
+            .filter_map(|p| Some((p.clone(), *stamps.get(p)?)))
+            .collect(),
+    });
     for (tenant, files) in by_tenant {
         let files = files
             .iter()

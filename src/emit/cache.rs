@@ -27,6 +27,19 @@ pub struct OutputCache {
     pub version: u32,
     /// Per tenant: its input fingerprint and its files' stamps.
     pub tenants: BTreeMap<String, CachedTenant>,
+    /// The whole repository, when the last render was of every tenant and reported nothing.
+    #[serde(default)]
+    pub repository: Option<CachedRepository>,
+}
+
+/// The last render of the whole repository: what it was made from, and the stamps of the
+/// files that belong to no tenant (the platform's and Terraform's own, and the lock).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CachedRepository {
+    /// `pipeline::repository_digest` of the inputs.
+    pub inputs: String,
+    /// Each platform-wide file's stamp.
+    pub files: BTreeMap<String, FileStamp>,
 }
 
 /// One tenant's entry.
@@ -69,6 +82,7 @@ pub fn write_cache(out_dir: &Path, cache: &OutputCache) -> Result<(), EmitError>
     let text = serde_json::to_string(&OutputCache {
         version: FORMAT,
         tenants: cache.tenants.clone(),
+        repository: cache.repository.clone(),
     })
     .map_err(|e| EmitError(format!("cannot encode the cache: {e}")))?;
     write_atomic(&dir.join(CACHE_FILE), &text)
@@ -85,6 +99,42 @@ pub fn stamp(out_dir: &Path, path: &str) -> Option<FileStamp> {
         size: meta.len(),
         mtime_ns: u64::try_from(mtime.as_nanos()).ok()?,
     })
+}
+
+/// How many files the output directory holds, when it is exactly as the last render of the
+/// whole repository left it: the lock lists every file on disk and nothing else (no unowned
+/// files, no leftover temporary files), and every file has the stamp the cache recorded.
+/// `None` otherwise, or when it cannot tell.
+pub fn unchanged_output(out_dir: &Path, cache: &OutputCache) -> Option<usize> {
+    let repository = cache.repository.as_ref()?;
+    let (Some(lock), on_disk) = super::read_existing(out_dir).ok()? else {
+        return None;
+    };
+    let listed = on_disk.len() == lock.files.len() + 1
+        && on_disk.contains(super::LOCK_FILE)
+        && lock.files.keys().all(|p| on_disk.contains(p));
+    if !listed {
+        return None;
+    }
+    let mut stamped: BTreeMap<&str, FileStamp> = repository
+        .files
+        .iter()
+        .map(|(p, s)| (p.as_str(), *s))
+        .collect();
+    for tenant in cache.tenants.values() {
+        stamped.extend(tenant.files.iter().map(|(p, s)| (p.as_str(), *s)));
+    }
+    // The lock too: one edited by hand is rewritten by the pipeline.
+    let lock_file = super::LOCK_FILE.to_string();
+    let paths: Vec<&String> = lock.files.keys().chain([&lock_file]).collect();
+    paths
+        .par_iter()
+        .all(|p| {
+            stamped
+                .get(p.as_str())
+                .is_some_and(|s| stamp(out_dir, p) == Some(*s))
+        })
+        .then_some(lock.files.len())
 }
 
 /// The tenants among `candidates` that need no render: same input fingerprint as cached,

@@ -12,7 +12,8 @@ mod session;
 mod yaml;
 
 pub use cache::{
-    CACHE_DIR, CachedTenant, FileStamp, OutputCache, clean_tenants, read_cache, stamps, write_cache,
+    CACHE_DIR, CachedRepository, CachedTenant, FileStamp, OutputCache, clean_tenants, read_cache,
+    stamps, unchanged_output, write_cache,
 };
 pub use lock::{LOCK_FILE, Lock, digest};
 pub use serialize::{json, serialize, serialize_file, yaml_stream};

@@ -87,6 +87,36 @@ pub fn load_input(input: Input<'_>, diags: &mut Diagnostics) -> io::Result<Loade
     Ok(load_files_from(input, &files, diags))
 }
 
+/// Reads the text of every input file without parsing it, for a render to tell whether
+/// anything changed since the last one. `None` when the listing or a read reported
+/// anything (a link, a file too large, not UTF-8): such a repository gets the full pipeline,
+/// which reports it.
+pub fn read_sources(repo: &Path) -> io::Result<Option<SourceMap>> {
+    let mut diags = Diagnostics::default();
+    let files = find_files(repo, &mut diags)?;
+    if !diags.is_empty() {
+        return Ok(None);
+    }
+    let paths: Vec<&String> = files
+        .platform
+        .iter()
+        .chain(&files.tiers)
+        .chain(&files.tenants)
+        .chain(&files.templates)
+        .collect();
+    let read: Option<Vec<Arc<SourceFile>>> = paths
+        .par_iter()
+        .map(|p| read_text(Input::Dir(repo), p).ok())
+        .collect();
+    Ok(read.map(|files| {
+        let mut sources = SourceMap::default();
+        for file in files {
+            sources.insert(file);
+        }
+        sources
+    }))
+}
+
 /// Reads the files `find_files` (or a caller choosing a subset) listed.
 pub fn load_files(repo: &Path, files: &RepoFiles, diags: &mut Diagnostics) -> Loaded {
     load_files_from(Input::Dir(repo), files, diags)

@@ -44,6 +44,11 @@ impl SourceMap {
         self.files.insert(file.path.clone(), file);
     }
 
+    /// Every file, by path.
+    pub fn iter(&self) -> impl Iterator<Item = &SourceFile> {
+        self.files.values().map(|f| f.as_ref())
+    }
+
     /// The file at `path`, if it was read.
     pub fn get(&self, path: &str) -> Option<&SourceFile> {
         self.files.get(path).map(|f| f.as_ref())

@@ -236,6 +236,63 @@ fn a_second_render_writes_nothing() {
     assert!(tree_diff(&before, &read_tree(&repo.out())).is_none());
 }
 
+/// What a render skipped through the whole-repository shortcut says.
+const NO_INPUT_CHANGED: &str = "(no input changed)";
+
+#[test]
+fn an_unchanged_repository_skips_the_pipeline_until_anything_differs() {
+    let repo = Repo::new();
+    repo.render_ok(&[]);
+    let rendered = read_tree(&repo.out());
+    let again = repo.render_ok(&[]);
+    assert!(
+        again.stderr.contains(NO_INPUT_CHANGED) && again.stderr.contains(" 0 written"),
+        "{}",
+        again.stderr
+    );
+
+    // A hand edit under out/ is noticed (its stamp changed) and repaired.
+    let edited = repo.out().join(EDITED_FILE);
+    let text = fs::read_to_string(&edited).unwrap();
+    fs::write(&edited, text.replace(EDITED_LINE, "  name: hand-edited")).unwrap();
+    let repaired = repo.render_ok(&[]);
+    assert!(
+        !repaired.stderr.contains(NO_INPUT_CHANGED),
+        "{}",
+        repaired.stderr
+    );
+    assert!(tree_diff(&rendered, &read_tree(&repo.out())).is_none());
+
+    // So is a hand edit of the lock.
+    let lock = repo.out().join("tenantc.lock.json");
+    let locked = fs::read_to_string(&lock).unwrap();
+    fs::write(&lock, locked.replacen("\"sha256:", "\"sha256:0", 1)).unwrap();
+    let relocked = repo.render_ok(&[]);
+    assert!(
+        !relocked.stderr.contains(NO_INPUT_CHANGED),
+        "{}",
+        relocked.stderr
+    );
+    assert!(tree_diff(&rendered, &read_tree(&repo.out())).is_none());
+
+    // An unowned file is reported on every run, not only the first.
+    fs::write(repo.out().join("notes.txt"), "mine\n").unwrap();
+    for _ in 0..2 {
+        let ran = repo.render_ok(&[]);
+        assert!(ran.stderr.contains("W0601"), "{}", ran.stderr);
+        assert!(!ran.stderr.contains(NO_INPUT_CHANGED), "{}", ran.stderr);
+    }
+    fs::remove_file(repo.out().join("notes.txt")).unwrap();
+    repo.render_ok(&[]);
+    assert!(repo.render_ok(&[]).stderr.contains(NO_INPUT_CHANGED));
+
+    // Any input edit, even one that changes no output, runs the pipeline again.
+    repo.edit("platform.yaml", "spec:", "# a comment\nspec:");
+    let ran = repo.render_ok(&[]);
+    assert!(!ran.stderr.contains(NO_INPUT_CHANGED), "{}", ran.stderr);
+    assert!(tree_diff(&rendered, &read_tree(&repo.out())).is_none());
+}
+
 #[test]
 fn removing_a_tenant_prunes_exactly_its_files_and_keeps_unowned_ones() {
     let repo = Repo::new();
