@@ -871,6 +871,18 @@ fn bench() -> Result<(), String> {
                 );
                 stat.push(o.sample);
             }
+            // The copy floor at this size too: whether a larger tree costs more per file to
+            // write at all, or only for tenantc.
+            sync();
+            let copied = runner.run(&Job::new("cp").args([
+                OsString::from("-r"),
+                dir.join("out-1").into_os_string(),
+                dir.join("copy").into_os_string(),
+            ]))?;
+            println!(
+                "  {size} tenants: cp -r of out/ {}",
+                fmt(copied.sample.wall)
+            );
             let p = per(stat.best(), size);
             scaling_rows.push(row(
                 format!(
@@ -878,12 +890,14 @@ fn bench() -> Result<(), String> {
                     if size_runs == 1 { "1 run" } else { "best" }
                 ),
                 format!(
-                    "{} ({p:.0} µs/tenant, {:.2}x){}",
+                    "{} ({p:.0} µs/tenant, {:.2}x){}; cp -r {} ({:.2}x of it)",
                     fmt(stat.best()),
                     p / base_per,
                     stat.rss()
                         .map(|k| format!(", peak {}", mib(k)))
-                        .unwrap_or_default()
+                        .unwrap_or_default(),
+                    fmt(copied.sample.wall),
+                    stat.best().as_secs_f64() / copied.sample.wall.as_secs_f64()
                 ),
             ));
         }

@@ -95,22 +95,23 @@ fn rendered(text: &str, key: bool, out: &mut String) -> bool {
     })
 }
 
-/// Whether serde-saphyr certainly writes `text` as itself, key or value: a letter, then at
-/// least three of letters, digits, `.`, `/`, `_` and `-`, and not `null`, `true` or `false`.
-/// Such a string has no indicator, no `: ` or ` #`, no whitespace, cannot be read as a
-/// number, timestamp or YAML 1.1 boolean (those that start with a letter are shorter), so it
-/// is plain. Most names and label values tenantc writes are, and are unique per tenant, so the
-/// memo would only miss on them.
+/// Whether serde-saphyr certainly writes `text` as itself, key or value: a letter, then
+/// letters, digits, `.`, `/`, `_` and `-`, and not a word YAML reads as something else
+/// (`null`, `true`, `false`, the YAML 1.1 booleans `y`, `n`, `yes`, `no`, `on`, `off`,
+/// `nan`, `inf`, in any case). Such a string has no indicator, no `: ` or ` #`, no
+/// whitespace, and cannot be read as a number or timestamp (those start with a digit, a sign
+/// or a dot), so it is plain. Most names, label values and verbs tenantc writes are, and
+/// many are unique per tenant, so the memo would only miss on them.
 fn plainly_safe(text: &str) -> bool {
+    const SPECIAL: [&str; 11] = [
+        "y", "n", "yes", "no", "on", "off", "null", "true", "false", "nan", "inf",
+    ];
     let bytes = text.as_bytes();
-    bytes.len() >= 4
-        && bytes[0].is_ascii_alphabetic()
+    bytes.first().is_some_and(u8::is_ascii_alphabetic)
         && bytes[1..]
             .iter()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'/' | b'_' | b'-'))
-        && !["null", "true", "false"]
-            .iter()
-            .any(|word| text.eq_ignore_ascii_case(word))
+        && (bytes.len() > 5 || !SPECIAL.iter().any(|word| text.eq_ignore_ascii_case(word)))
 }
 
 /// Asks serde-saphyr how it writes `text` in a one-entry mapping.
@@ -719,6 +720,8 @@ mod tests {
                     "null", "Null", "NULL", "true", "True", "false", "FALSE", "yes", "Yes",
                     "no", "on", "off", "y", "n", "nan", "inf", ".inf", "nan.", "e100", "E1e5",
                     "0x1f", "b101", "o777", "Prune=false", "a.b/c_d-e", "x--", "t.", "ab..",
+                    "Y", "N", "YES", "On", "OFF", "NaN", "Inf", "v1", "get", "x", "TCP", "a-",
+                    "a.", "a/", "a_", "e", "E", "o", "b", "x1", "NULL", "Nan", "nO", "oN",
                 ]).prop_map(String::from),
             ]
         ) {
