@@ -129,7 +129,9 @@ pub fn run(args: &RenderArgs) -> Outcome {
         batches.push(&[]);
     }
     let mut checked_tree = None;
-    for (i, names) in batches.into_iter().enumerate() {
+    // One batch renders and serializes while the previous one is compared with the disk and
+    // staged: the file system's work and the CPU's overlap instead of waiting for each other.
+    let render_batch = |i: usize, names: &[String]| {
         let mut found = crate::diagnostics::Diagnostics::default();
         let mut tree = crate::render::render(
             &compiled.resolved,
@@ -143,26 +145,43 @@ pub fn run(args: &RenderArgs) -> Outcome {
                 path.starts_with("tenants/") || path.starts_with("terraform/node-group-")
             });
         }
-        let failed = found.has_errors();
-        diags.extend(found);
-        if failed {
-            drop(session);
-            report(diags, &compiled.sources, args.repo.format, false);
-            eprintln!("tenantc: nothing written: fix the errors above first");
-            return Outcome::Findings;
+        if found.has_errors() {
+            return (found, None, None);
         }
         let files = crate::emit::serialize(&tree);
-        if let Err(e) = session.add(files) {
+        if args.check {
+            return (found, Some(files), Some(tree));
+        }
+        // Freeing a batch's objects costs as much as serializing them: on every thread.
+        tree.files.into_par_iter().for_each(drop);
+        (found, Some(files), None)
+    };
+    let mut staging = None;
+    for (i, names) in batches.into_iter().enumerate() {
+        let previous = staging.take();
+        let ((found, files, tree), added) = rayon::join(
+            || render_batch(i, names),
+            || previous.map_or(Ok(()), |files| session.add(files)),
+        );
+        diags.extend(found);
+        if let Err(e) = added {
             drop(session);
             report(diags, &compiled.sources, args.repo.format, false);
             return fail(&e.to_string());
         }
-        if args.check {
-            checked_tree = Some(tree);
-        } else {
-            // Freeing a batch's objects costs as much as serializing them: on every thread.
-            tree.files.into_par_iter().for_each(drop);
-        }
+        let Some(files) = files else {
+            drop(session);
+            report(diags, &compiled.sources, args.repo.format, false);
+            eprintln!("tenantc: nothing written: fix the errors above first");
+            return Outcome::Findings;
+        };
+        staging = Some(files);
+        checked_tree = tree.or(checked_tree);
+    }
+    if let Some(Err(e)) = staging.map(|files| session.add(files)) {
+        drop(session);
+        report(diags, &compiled.sources, args.repo.format, false);
+        return fail(&e.to_string());
     }
     timings.mark("render, serialize, compare, stage");
     let plan = session.plan(&scope);

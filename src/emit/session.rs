@@ -132,9 +132,14 @@ impl Session {
             .filter_map(|path| path.rsplit_once('/').map(|(dir, _)| dir))
             .filter(|dir| !self.directories.contains(*dir))
             .collect();
+        // In parallel: creating directories is most of a new tenant's system time, and
+        // `create_dir_all` accepts a parent another thread has just created.
+        let out_dir = &self.out_dir;
+        missing.par_iter().try_for_each(|dir| {
+            let full = out_dir.join(dir);
+            std::fs::create_dir_all(&full).map_err(|e| io_error("create directory", &full, e))
+        })?;
         for dir in missing {
-            let full = self.out_dir.join(dir);
-            std::fs::create_dir_all(&full).map_err(|e| io_error("create directory", &full, e))?;
             self.directories
                 .extend(ancestors(&format!("{dir}/")).map(str::to_string));
         }

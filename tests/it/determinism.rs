@@ -150,3 +150,66 @@ fn output_is_byte_identical_across_input_order_layout_threads_and_directories() 
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Tenants on top of the example's: more than two of `render`'s batches of 256, so that a
+/// batch renders while the one before it is written.
+const MANY: usize = 600;
+
+/// The example inputs plus [`MANY`] generated tenants, spread over three tiers.
+fn many_tenants() -> Files {
+    let mut files = example_inputs();
+    let tiers = ["free", "standard", "premium"];
+    for i in 0..MANY {
+        let name = format!("bulk-{i:04}");
+        let text = format!(
+            "apiVersion: tenantc.dev/v1alpha1\nkind: Tenant\nmetadata:\n  name: {name}\nspec:\n  tier: {tier}\n  costCenter: cc-{cc}\n  access:\n    admins: {{groups: [{name}-admins]}}\n",
+            tier = tiers[i % tiers.len()],
+            cc = i % 7,
+        );
+        files.push((format!("tenants/bulk/{name}.yaml"), text.into_bytes()));
+    }
+    files
+}
+
+fn render_into(repo: &Path, out: &Path, jobs: &str) -> Ran {
+    run(tenantc()
+        .args(["render", "--jobs", jobs, "--repo"])
+        .arg(repo)
+        .arg("--out")
+        .arg(out))
+}
+
+#[test]
+fn a_render_of_many_batches_is_the_same_for_any_thread_count_and_all_or_nothing() {
+    let temp = tempfile::tempdir().unwrap();
+    let repo = temp.path().join("repo");
+    write_files(&repo, &many_tenants());
+    let (one, four) = (temp.path().join("out-1"), temp.path().join("out-4"));
+    render_into(&repo, &one, "1").expect_code(0, "render --jobs 1");
+    render_into(&repo, &four, "4").expect_code(0, "render --jobs 4");
+    let rendered = read_tree(&one);
+    assert!(rendered.len() > 3 * MANY, "only {} files", rendered.len());
+    if let Some(diff) = tree_diff(&rendered, &read_tree(&four)) {
+        panic!("--jobs 1 and --jobs 4 differ:\n{diff}");
+    }
+
+    // An add-on that fails for the last tenant only: its batch comes after others were
+    // staged, and still nothing under out/ changes.
+    let last = format!("bulk-{:04}", MANY - 1);
+    let template = format!(
+        "{{% if tenant.name == \"{last}\" %}}{{{{ missing }}}}{{% endif %}}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: marker\ndata:\n  tenant: {{{{ tenant.name }}}}\n"
+    );
+    write_files(
+        &repo,
+        &[(
+            "templates/namespace/marker.yaml".to_string(),
+            template.into_bytes(),
+        )],
+    );
+    let failed = render_into(&repo, &one, "2");
+    failed.expect_code(1, "render with an add-on failing in the last batch");
+    assert!(failed.stderr.contains(&last), "{}", failed.stderr);
+    if let Some(diff) = tree_diff(&rendered, &read_tree(&one)) {
+        panic!("a failed render changed out/:\n{diff}");
+    }
+}
