@@ -519,3 +519,23 @@ fn a_link_planted_as_a_temporary_file_is_never_written_through() {
     s.render(&["--check"])
         .expect_code(0, "check after the render");
 }
+
+#[test]
+fn an_absurdly_deep_directory_under_out_is_refused_without_a_crash() {
+    let s = Setup::new();
+    s.render(&[]).expect_code(0, "first render");
+    // Listing out/ recurses; a committed tree thousands of directories deep must be an
+    // error, not a stack overflow.
+    let mut deep = s.out().join("deep");
+    for _ in 0..2_000 {
+        deep.push("d");
+    }
+    fs::create_dir_all(&deep).unwrap();
+    let before = read_tree(&s.out());
+    s.change_acme();
+
+    let ran = s.render(&[]);
+    ran.expect_code(2, "render with a very deep directory under out/");
+    assert!(ran.stderr.contains("nested deeper than"), "{}", ran.stderr);
+    assert_eq!(read_tree(&s.out()), before, "out/ changed");
+}
