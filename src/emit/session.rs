@@ -114,8 +114,8 @@ impl Session {
         Ok(())
     }
 
-    /// Creates the directories of `paths` that the listing did not show, each once (a
-    /// directory per file asked of the disk was a tenth of a fleet render's system calls).
+    /// Creates the directories of `paths` that the listing did not show, each once, rather
+    /// than asking the disk for a file's directory every time a file is written.
     fn create_directories<'p>(
         &mut self,
         paths: impl Iterator<Item = &'p String>,
