@@ -5,6 +5,7 @@
 //! the few files a diagnostic points into, by re-reading that file into a spanned tree.
 
 mod locate;
+mod plain_yaml;
 mod yaml;
 
 pub use locate::{Position, Target, locate};

@@ -50,6 +50,14 @@ fn options() -> Options {
 ///
 /// Duplicate keys, alias bombs and excessive nesting are errors; an empty file is an error.
 pub fn parse_document(text: &str) -> Result<serde_json::Value, ParseError> {
+    // A separator line would bring in serde-saphyr's limit on documents per file.
+    let single = !text.starts_with("---") && !text.contains("\n---");
+    if single
+        && let Some(mut docs) = plain(text)
+        && docs.len() == 1
+    {
+        return Ok(docs.remove(0));
+    }
     let mut docs: Vec<serde_json::Value> =
         serde_saphyr::from_str_multiple_with_options(text, options()).map_err(|e| classify(&e))?;
     docs.retain(|d| !d.is_null());
@@ -70,6 +78,34 @@ pub fn parse_document(text: &str) -> Result<serde_json::Value, ParseError> {
 
 /// Parses a YAML stream (such as a template's output) into its non-null documents.
 pub fn parse_stream(text: &str) -> Result<Vec<serde_json::Value>, ParseError> {
+    match plain(text) {
+        Some(docs) => Ok(docs),
+        None => parse_stream_with_saphyr(text),
+    }
+}
+
+/// Texts larger than this, or with more documents, always go to serde-saphyr and its limits.
+const PLAIN_MAX_BYTES: usize = 64 * 1024;
+const PLAIN_MAX_DOCUMENTS: usize = 100;
+
+/// `plain_yaml::parse_stream` for small texts; in debug builds (the tests, the fuzzers) every
+/// text it reads is also read by serde-saphyr, and the two must agree.
+fn plain(text: &str) -> Option<Vec<serde_json::Value>> {
+    if text.len() > PLAIN_MAX_BYTES || text.matches("\n---").count() >= PLAIN_MAX_DOCUMENTS {
+        return None;
+    }
+    let docs = super::plain_yaml::parse_stream(text)?;
+    #[cfg(debug_assertions)]
+    assert_eq!(
+        Ok(&docs),
+        parse_stream_with_saphyr(text).as_ref(),
+        "the plain YAML reader disagrees with serde-saphyr on {text:?}"
+    );
+    Some(docs)
+}
+
+/// [`parse_stream`] by serde-saphyr alone.
+pub(crate) fn parse_stream_with_saphyr(text: &str) -> Result<Vec<serde_json::Value>, ParseError> {
     let mut opts = options();
     if let Some(budget) = opts.budget.as_mut() {
         budget.max_documents = 1_000;
