@@ -95,23 +95,14 @@ fn rendered(text: &str, key: bool, out: &mut String) -> bool {
     })
 }
 
-/// Whether serde-saphyr certainly writes `text` as itself, key or value: a letter, then
-/// letters, digits, `.`, `/`, `_` and `-`, and not a word YAML reads as something else
-/// (`null`, `true`, `false`, the YAML 1.1 booleans `y`, `n`, `yes`, `no`, `on`, `off`,
-/// `nan`, `inf`, in any case). Such a string has no indicator, no `: ` or ` #`, no
-/// whitespace, and cannot be read as a number or timestamp (those start with a digit, a sign
-/// or a dot), so it is plain. Most names, label values and verbs tenantc writes are, and
-/// many are unique per tenant, so the memo would only miss on them.
+/// Whether serde-saphyr certainly writes `text` as itself, key or value: the plain words the
+/// YAML reader also takes as they are (`source::is_plain_word`: a letter, then letters,
+/// digits, `.`, `/`, `_`, `-`, `@`, and no word YAML reads as something else). Such a string
+/// has no indicator, no `: ` or ` #`, no whitespace, and cannot be read as a number or
+/// timestamp, so it is plain. Most names, label values and verbs tenantc writes are, and many
+/// are unique per tenant, so the memo would only miss on them.
 fn plainly_safe(text: &str) -> bool {
-    const SPECIAL: [&str; 11] = [
-        "y", "n", "yes", "no", "on", "off", "null", "true", "false", "nan", "inf",
-    ];
-    let bytes = text.as_bytes();
-    bytes.first().is_some_and(u8::is_ascii_alphabetic)
-        && bytes[1..]
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'/' | b'_' | b'-'))
-        && (bytes.len() > 5 || !SPECIAL.iter().any(|word| text.eq_ignore_ascii_case(word)))
+    crate::source::is_plain_word(text)
 }
 
 /// Asks serde-saphyr how it writes `text` in a one-entry mapping.
@@ -715,7 +706,7 @@ mod tests {
         #[test]
         fn plainly_safe_strings_are_written_as_themselves(
             text in prop_oneof![
-                "[A-Za-z][A-Za-z0-9./_-]{0,10}",
+                "[A-Za-z][A-Za-z0-9./_@-]{0,10}",
                 prop::sample::select(vec![
                     "null", "Null", "NULL", "true", "True", "false", "FALSE", "yes", "Yes",
                     "no", "on", "off", "y", "n", "nan", "inf", ".inf", "nan.", "e100", "E1e5",

@@ -9,6 +9,7 @@ mod plain_yaml;
 mod yaml;
 
 pub use locate::{Position, Target, locate};
+pub use plain_yaml::is_plain_word;
 pub use yaml::{ParseError, ParseErrorKind, parse_document, parse_stream};
 
 use std::collections::BTreeMap;

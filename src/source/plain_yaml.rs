@@ -293,7 +293,7 @@ fn scalar(text: &str) -> Option<Value> {
 /// A letter, then letters, digits, `.`, `/`, `_`, `-` or `@` (an e-mail address), and no
 /// word that YAML reads as something else in any schema (booleans of YAML 1.1 included), in
 /// any case.
-fn is_plain_word(text: &str) -> bool {
+pub fn is_plain_word(text: &str) -> bool {
     const SPECIAL: [&str; 11] = [
         "y", "n", "yes", "no", "on", "off", "null", "true", "false", "nan", "inf",
     ];
