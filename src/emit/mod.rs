@@ -20,7 +20,7 @@ pub use serialize::{json, serialize, serialize_file, yaml_stream};
 pub use session::{Mode, Session};
 
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -106,7 +106,7 @@ impl Plan {
     }
 }
 
-/// What `apply` did.
+/// What a committed render did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Summary {
     /// Files written.
@@ -115,20 +115,6 @@ pub struct Summary {
     pub removed: usize,
     /// Files left as they were.
     pub unchanged: usize,
-}
-
-/// Compares the rendered `files` with the output directory. Reads only.
-///
-/// Refuses an existing, non-empty directory without a lock: tenantc never takes over files
-/// it did not write.
-pub fn plan(
-    out_dir: &Path,
-    files: BTreeMap<String, String>,
-    scope: &Scope,
-) -> Result<Plan, EmitError> {
-    let mut session = Session::open(out_dir, Mode::Compare)?;
-    session.add(files)?;
-    Ok(session.plan(scope))
 }
 
 fn is_safe_relative(path: &str) -> bool {
@@ -249,49 +235,6 @@ fn list_tree(dir: &Path, relative: &str, depth: usize) -> io::Result<(Vec<String
         links.extend(more_links);
     }
     Ok((files, links))
-}
-
-/// Carries out a plan: writes changed files through a temporary file and a rename, removes
-/// pruned files and emptied directories, removes leftovers, and writes the lock last.
-pub fn apply(plan: &Plan) -> Result<Summary, EmitError> {
-    let mut summary = Summary {
-        unchanged: plan.unchanged,
-        ..Summary::default()
-    };
-    let writes: Vec<&FileChange> = plan.changes.iter().filter(|c| c.new.is_some()).collect();
-    let results: Vec<Result<(), EmitError>> = writes
-        .par_iter()
-        .map(|c| {
-            write_atomic(
-                &plan.out_dir.join(&c.path),
-                c.new.as_deref().unwrap_or_default(),
-            )
-        })
-        .collect();
-    for r in results {
-        r?;
-    }
-    summary.written = writes.len();
-    for change in plan
-        .changes
-        .iter()
-        .filter(|c| c.kind == ChangeKind::Removed)
-    {
-        let full = plan.out_dir.join(&change.path);
-        match std::fs::remove_file(&full) {
-            Ok(()) => summary.removed += 1,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io_error("remove", &full, e)),
-        }
-        remove_empty_parents(&plan.out_dir, &full);
-    }
-    for leftover in &plan.leftovers {
-        let _ = std::fs::remove_file(plan.out_dir.join(leftover));
-    }
-    if plan.lock_changed || !plan.changes.is_empty() {
-        write_lock(&plan.out_dir, &plan.lock)?;
-    }
-    Ok(summary)
 }
 
 /// Writes the lock, last, through a temporary file.
