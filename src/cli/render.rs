@@ -29,8 +29,12 @@ pub fn run(args: &RenderArgs) -> Outcome {
     } else {
         None
     };
-    if let Some(sources) = &sources {
-        let files = unchanged_repository(&out, sources, &build);
+    // The digest of the inputs, known only when every one of them could be read cleanly.
+    let digest = sources
+        .as_ref()
+        .map(|sources| crate::pipeline::repository_digest(sources, &build));
+    if let Some(digest) = &digest {
+        let files = unchanged_repository(&out, digest);
         timings.mark("read inputs, compare with the cache");
         if let Some(files) = files {
             timings.print();
@@ -192,9 +196,9 @@ pub fn run(args: &RenderArgs) -> Outcome {
                 .help("move it out of the output directory, or delete it"),
         );
     }
-    // Only a render of every tenant that reported nothing can be skipped next time.
-    let repository = (only.is_none() && diags.is_empty())
-        .then(|| crate::pipeline::repository_digest(&compiled.sources, &build));
+    // Only a render of every tenant (the only kind with a digest) that reported nothing can be
+    // skipped next time.
+    let repository = digest.filter(|_| diags.is_empty());
     report(diags, &compiled.sources, args.repo.format, false);
     if args.check {
         let facts = crate::diff::facts_of(&compiled.resolved);
@@ -256,15 +260,10 @@ fn tenant_of(path: &str) -> Option<&str> {
         })
 }
 
-/// The number of files in `out`, when the inputs are those of the last full render (which
-/// reported nothing) and the output directory is exactly as that render left it.
-fn unchanged_repository(
-    out: &std::path::Path,
-    sources: &crate::source::SourceMap,
-    build: &str,
-) -> Option<usize> {
+/// The number of files in `out`, when `digest` (of the inputs) is that of the last full
+/// render (which reported nothing) and the output directory is exactly as it left it.
+fn unchanged_repository(out: &std::path::Path, digest: &str) -> Option<usize> {
     let cache = crate::emit::read_cache(out);
-    let digest = crate::pipeline::repository_digest(sources, build);
     if cache.repository.as_ref()?.inputs != digest {
         return None;
     }
