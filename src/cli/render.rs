@@ -128,26 +128,40 @@ pub fn run(args: &RenderArgs) -> Outcome {
     } else {
         BATCH
     };
-    let mut batches: Vec<&[String]> = dirty.chunks(batch).collect();
+    let renderer =
+        crate::render::Renderer::new(&compiled.resolved, &compiled.templates, &mut diags);
+    if diags.has_errors() {
+        drop(session);
+        report(diags, &compiled.sources, args.repo.format, false);
+        eprintln!("tenantc: nothing written: fix the errors above first");
+        return Outcome::Findings;
+    }
+    // Batches are slices of the fleet: each costs what its tenants cost, however large the
+    // fleet (the tenants are sorted by name).
+    let tenants = &compiled.resolved.tenants;
+    let dirty_tenants: Vec<&crate::resolve::ResolvedTenant> = dirty
+        .iter()
+        .filter_map(|name| {
+            let i = tenants
+                .binary_search_by(|t| t.name.as_str().cmp(name))
+                .ok()?;
+            Some(&tenants[i])
+        })
+        .collect();
+    let mut batches: Vec<&[&crate::resolve::ResolvedTenant]> =
+        dirty_tenants.chunks(batch).collect();
     if batches.is_empty() {
         batches.push(&[]);
     }
     let mut checked_tree = None;
     // One batch renders and serializes while the previous one is compared with the disk and
     // staged: the file system's work and the CPU's overlap instead of waiting for each other.
-    let render_batch = |i: usize, names: &[String]| {
+    let render_batch = |i: usize, batch: &[&crate::resolve::ResolvedTenant]| {
         let mut found = crate::diagnostics::Diagnostics::default();
-        let mut tree = crate::render::render(
-            &compiled.resolved,
-            &compiled.templates,
-            Some(names),
-            &mut found,
-        );
-        if i > 0 {
-            // Platform-wide files come with the first batch only.
-            tree.files.retain(|path, _| {
-                path.starts_with("tenants/") || path.starts_with("terraform/node-group-")
-            });
+        let mut tree = renderer.tenants(batch, &mut found);
+        // Platform-wide files come with the first batch only.
+        if i == 0 {
+            tree.extend(renderer.platform());
         }
         if found.has_errors() {
             return (found, None, None);

@@ -51,12 +51,7 @@ pub fn render(
     only: Option<&[String]>,
     diags: &mut Diagnostics,
 ) -> OutputTree {
-    let mut found = Vec::new();
-    let addons = Addons::compile(templates, &mut found);
-    diags.extend(found);
-    // `check` reported templates that do not compile; their tenants get no cluster file.
-    let (clusters, _) =
-        crate::resolve::cluster::ClusterTemplates::compile(&resolved.platform.spec.clusters);
+    let renderer = Renderer::new(resolved, templates, diags);
     let wanted: Option<BTreeSet<&str>> =
         only.map(|names| names.iter().map(String::as_str).collect());
     let tenants: Vec<&ResolvedTenant> = resolved
@@ -64,20 +59,65 @@ pub fn render(
         .iter()
         .filter(|t| wanted.as_ref().is_none_or(|w| w.contains(t.name.as_str())))
         .collect();
-    let parts: Vec<(OutputTree, Vec<Diagnostic>)> = tenants
-        .par_iter()
-        .map(|t| {
-            let mut local = Vec::new();
-            let tree = render_tenant(resolved, t, &addons, &clusters, &mut local);
-            (tree, local)
-        })
-        .collect();
-    let mut tree = render_platform(resolved);
-    for (part, found) in parts {
-        diags.extend(found);
-        tree.extend(part);
-    }
+    let mut tree = renderer.platform();
+    tree.extend(renderer.tenants(&tenants, diags));
     tree
+}
+
+/// The add-on and cluster templates compiled once, for a render done in parts (`render` in
+/// batches): each part costs what its tenants cost, whatever the size of the fleet.
+pub struct Renderer<'r> {
+    resolved: &'r Resolved,
+    addons: Addons,
+    clusters: crate::resolve::cluster::ClusterTemplates,
+}
+
+impl<'r> Renderer<'r> {
+    /// Compiles the add-on templates (reporting E0501 for those that do not compile) and the
+    /// platform's cluster templates.
+    pub fn new(
+        resolved: &'r Resolved,
+        templates: &[Arc<SourceFile>],
+        diags: &mut Diagnostics,
+    ) -> Self {
+        let mut found = Vec::new();
+        let addons = Addons::compile(templates, &mut found);
+        diags.extend(found);
+        // `check` reported templates that do not compile; their tenants get no cluster file.
+        let (clusters, _) =
+            crate::resolve::cluster::ClusterTemplates::compile(&resolved.platform.spec.clusters);
+        Self {
+            resolved,
+            addons,
+            clusters,
+        }
+    }
+
+    /// The files of `tenants` (in parallel, collected in their order); reports E0501 for
+    /// add-on templates that fail or produce objects that are not allowed.
+    pub fn tenants(&self, tenants: &[&ResolvedTenant], diags: &mut Diagnostics) -> OutputTree {
+        let parts: Vec<(OutputTree, Vec<Diagnostic>)> = tenants
+            .par_iter()
+            .map(|t| {
+                let mut local = Vec::new();
+                let tree =
+                    render_tenant(self.resolved, t, &self.addons, &self.clusters, &mut local);
+                (tree, local)
+            })
+            .collect();
+        let mut tree = OutputTree::default();
+        for (part, found) in parts {
+            diags.extend(found);
+            tree.extend(part);
+        }
+        tree
+    }
+
+    /// The platform-wide files, which depend on the whole fleet (the AppProject's
+    /// destinations, the Terraform root module's providers).
+    pub fn platform(&self) -> OutputTree {
+        render_platform(self.resolved)
+    }
 }
 
 /// Renders one tenant's files: one per environment namespace, holding its governance
