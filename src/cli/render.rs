@@ -221,13 +221,21 @@ pub fn run(args: &RenderArgs) -> Outcome {
     }
     let committed = session.commit(&plan);
     timings.mark("write");
-    let summary = match committed {
-        Ok(summary) => summary,
+    let crate::emit::Committed { summary, stamps } = match committed {
+        Ok(committed) => committed,
         Err(e) => return fail(&e.to_string()),
     };
     let repository_changed = cache.repository.as_ref().map(|r| &r.inputs) != repository.as_ref();
     if !dirty.is_empty() || cache.tenants.len() != fingerprints.len() || repository_changed {
-        update_cache(&out, cache, &fingerprints, &plan, &dirty, repository);
+        update_cache(
+            &out,
+            cache,
+            &fingerprints,
+            &plan,
+            &stamps,
+            &dirty,
+            repository,
+        );
     }
     timings.mark("update cache");
     timings.print();
@@ -285,12 +293,15 @@ fn unchanged_repository(out: &std::path::Path, digest: &str) -> Option<usize> {
 }
 
 /// Records, after a successful render, what each rendered tenant's files were made from and
-/// how they look on disk (tenants not rendered this time keep their entries). A cache that cannot be written only costs speed next time.
+/// how they look on disk (`stamps`, taken as the render wrote or read them; tenants not
+/// rendered this time keep their entries). A cache that cannot be written only costs speed
+/// next time.
 fn update_cache(
     out: &std::path::Path,
     mut cache: crate::emit::OutputCache,
     fingerprints: &std::collections::BTreeMap<String, String>,
     plan: &Plan,
+    stamps: &std::collections::BTreeMap<String, crate::emit::FileStamp>,
     rendered: &[String],
     repository: Option<String>,
 ) {
@@ -298,44 +309,38 @@ fn update_cache(
     cache
         .tenants
         .retain(|name, _| fingerprints.contains_key(name));
-    let mut by_tenant: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+    let stamped = |path: &String| Some((path.clone(), *stamps.get(path)?));
+    let mut by_tenant: std::collections::BTreeMap<&str, Vec<&String>> = Default::default();
     for path in plan.lock.files.keys() {
         if let Some(tenant) = tenant_of(path).filter(|t| rendered.contains(t)) {
-            by_tenant.entry(tenant).or_default().push(path.clone());
+            by_tenant.entry(tenant).or_default().push(path);
         }
     }
-    let mut paths: Vec<String> = by_tenant.values().flatten().cloned().collect();
-    let platform_wide: Vec<String> = plan
+    // An entry missing a file's stamp would vouch for a file nobody looked at: without every
+    // stamp, there is no entry (and the next render compares everything).
+    let lock_file = crate::emit::LOCK_FILE.to_string();
+    let platform_wide = plan
         .lock
         .files
         .keys()
         .filter(|p| tenant_of(p).is_none())
-        .cloned()
-        .chain([crate::emit::LOCK_FILE.to_string()])
-        .collect();
-    if repository.is_some() {
-        paths.extend(platform_wide.iter().cloned());
-    }
-    let stamps = crate::emit::stamps(out, &paths);
-    cache.repository = repository.map(|inputs| crate::emit::CachedRepository {
-        inputs,
-        files: platform_wide
-            .iter()
-            .filter_map(|p| Some((p.clone(), *stamps.get(p)?)))
-            .collect(),
-    });
+        .chain([&lock_file])
+        .map(stamped)
+        .collect::<Option<_>>();
+    cache.repository = repository
+        .zip(platform_wide)
+        .map(|(inputs, files)| crate::emit::CachedRepository { inputs, files });
     for (tenant, files) in by_tenant {
-        let files = files
-            .iter()
-            .filter_map(|p| Some((p.clone(), *stamps.get(p)?)))
-            .collect();
-        cache.tenants.insert(
-            tenant.to_string(),
-            crate::emit::CachedTenant {
-                inputs: fingerprints[tenant].clone(),
-                files,
-            },
-        );
+        match files.into_iter().map(stamped).collect::<Option<_>>() {
+            Some(files) => cache.tenants.insert(
+                tenant.to_string(),
+                crate::emit::CachedTenant {
+                    inputs: fingerprints[tenant].clone(),
+                    files,
+                },
+            ),
+            None => cache.tenants.remove(tenant),
+        };
     }
     let _ = crate::emit::write_cache(out, &cache);
 }

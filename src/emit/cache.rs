@@ -85,20 +85,27 @@ pub fn write_cache(out_dir: &Path, cache: &OutputCache) -> Result<(), EmitError>
         repository: cache.repository.clone(),
     })
     .map_err(|e| EmitError(format!("cannot encode the cache: {e}")))?;
-    write_atomic(&dir.join(CACHE_FILE), &text)
+    write_atomic(&dir.join(CACHE_FILE), &text).map(|_| ())
 }
 
 /// The stamp of a file under `out_dir`, if it is a regular file.
 pub fn stamp(out_dir: &Path, path: &str) -> Option<FileStamp> {
-    let meta = std::fs::symlink_metadata(out_dir.join(path)).ok()?;
-    if !meta.is_file() {
-        return None;
+    FileStamp::of(&std::fs::symlink_metadata(out_dir.join(path)).ok()?)
+}
+
+impl FileStamp {
+    /// The stamp of a regular file's metadata (`None` for anything else). Taken from the open
+    /// file right after writing it, it is the stamp the file keeps when renamed into place.
+    pub fn of(meta: &std::fs::Metadata) -> Option<FileStamp> {
+        if !meta.is_file() {
+            return None;
+        }
+        let mtime = meta.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
+        Some(FileStamp {
+            size: meta.len(),
+            mtime_ns: u64::try_from(mtime.as_nanos()).ok()?,
+        })
     }
-    let mtime = meta.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
-    Some(FileStamp {
-        size: meta.len(),
-        mtime_ns: u64::try_from(mtime.as_nanos()).ok()?,
-    })
 }
 
 /// How many files the output directory holds, when it is exactly as the last render of the
@@ -164,13 +171,5 @@ pub fn clean_tenants(
                 })
         })
         .cloned()
-        .collect()
-}
-
-/// Stamps every path, in parallel; a path that cannot be read is left out.
-pub fn stamps(out_dir: &Path, paths: &[String]) -> BTreeMap<String, FileStamp> {
-    paths
-        .par_iter()
-        .filter_map(|p| Some((p.clone(), stamp(out_dir, p)?)))
         .collect()
 }

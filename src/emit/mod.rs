@@ -13,11 +13,11 @@ mod yaml;
 
 pub use cache::{
     CACHE_DIR, CachedRepository, CachedTenant, FileStamp, OutputCache, clean_tenants, read_cache,
-    stamps, unchanged_output, write_cache,
+    unchanged_output, write_cache,
 };
 pub use lock::{LOCK_FILE, Lock, digest};
 pub use serialize::{json, serialize, serialize_file, yaml_stream};
-pub use session::{Mode, Session};
+pub use session::{Committed, Mode, Session};
 
 use rayon::prelude::*;
 use std::collections::BTreeSet;
@@ -237,8 +237,8 @@ fn list_tree(dir: &Path, relative: &str, depth: usize) -> io::Result<(Vec<String
     Ok((files, links))
 }
 
-/// Writes the lock, last, through a temporary file.
-fn write_lock(out_dir: &Path, lock: &Lock) -> Result<(), EmitError> {
+/// Writes the lock, last, through a temporary file; returns its stamp.
+fn write_lock(out_dir: &Path, lock: &Lock) -> Result<Option<FileStamp>, EmitError> {
     write_atomic(&out_dir.join(LOCK_FILE), &lock.to_text())
 }
 
@@ -252,10 +252,11 @@ fn temp_path(target: &Path) -> PathBuf {
     dir.join(format!(".{name}{TEMP_SUFFIX}"))
 }
 
-/// Writes `content` to a new temporary file at `temp`. Whatever is there already (a leftover
-/// of an interrupted run, or a link planted under that name) is removed first and the file is
-/// created exclusively, so the write can never go through a symbolic link.
-fn write_temp(temp: &Path, content: &str) -> Result<(), EmitError> {
+/// Writes `content` to a new temporary file at `temp` and returns the file's stamp (which a
+/// rename keeps). Whatever is there already (a leftover of an interrupted run, or a link
+/// planted under that name) is removed first and the file is created exclusively, so the
+/// write can never go through a symbolic link.
+fn write_temp(temp: &Path, content: &str) -> Result<Option<FileStamp>, EmitError> {
     use std::io::Write;
     let create = || {
         std::fs::OpenOptions::new()
@@ -272,19 +273,24 @@ fn write_temp(temp: &Path, content: &str) -> Result<(), EmitError> {
         }
         other => other,
     };
-    file.and_then(|mut file| file.write_all(content.as_bytes()))
-        .map_err(|e| io_error("write", temp, e))
+    file.and_then(|mut file| {
+        file.write_all(content.as_bytes())?;
+        Ok(FileStamp::of(&file.metadata()?))
+    })
+    .map_err(|e| io_error("write", temp, e))
 }
 
-fn write_atomic(path: &Path, content: &str) -> Result<(), EmitError> {
+/// Writes `path` through a temporary file and returns its stamp.
+fn write_atomic(path: &Path, content: &str) -> Result<Option<FileStamp>, EmitError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| io_error("create directory", dir, e))?;
     let temp = temp_path(path);
-    write_temp(&temp, content)?;
+    let stamp = write_temp(&temp, content)?;
     std::fs::rename(&temp, path).map_err(|e| {
         let _ = std::fs::remove_file(&temp);
         io_error("write", path, e)
-    })
+    })?;
+    Ok(stamp)
 }
 
 fn remove_empty_parents(root: &Path, file: &Path) {

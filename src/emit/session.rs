@@ -5,9 +5,9 @@
 //! output directory changes unless the whole render succeeded.
 
 use super::{
-    ChangeKind, EmitError, FileChange, LOCK_FILE, Lock, Plan, Scope, Summary, TEMP_SUFFIX, digest,
-    io_error, is_safe_relative, read_existing, remove_empty_parents, temp_path, write_lock,
-    write_temp,
+    ChangeKind, EmitError, FileChange, FileStamp, LOCK_FILE, Lock, Plan, Scope, Summary,
+    TEMP_SUFFIX, digest, io_error, is_safe_relative, read_existing, remove_empty_parents,
+    temp_path, write_lock, write_temp,
 };
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -31,6 +31,9 @@ pub struct Session {
     old_lock: Option<Lock>,
     on_disk: BTreeSet<String>,
     digests: BTreeMap<String, String>,
+    /// The stamp of every file written or found up to date, taken as it was written or read:
+    /// what the incremental cache records, without asking the disk again.
+    stamps: BTreeMap<String, FileStamp>,
     changes: Vec<FileChange>,
     staged: Vec<(PathBuf, PathBuf)>,
     unchanged: usize,
@@ -49,6 +52,7 @@ impl Session {
             old_lock,
             on_disk,
             digests: BTreeMap::new(),
+            stamps: BTreeMap::new(),
             changes: Vec::new(),
             staged: Vec::new(),
             unchanged: 0,
@@ -80,30 +84,39 @@ impl Session {
             .map(|(path, new)| {
                 let full = out_dir.join(&path);
                 // A file the listing did not show is new: no need to ask the disk again.
-                let change = if on_disk.contains(&path) {
+                let (change, mut stamp) = if on_disk.contains(&path) {
                     compare(&full, &path, &new, mode)?
                 } else {
-                    Some(FileChange {
+                    let added = FileChange {
                         path: path.clone(),
                         kind: ChangeKind::Added,
                         old: None,
                         new: (mode == Mode::Compare).then(|| new.clone()),
-                    })
+                    };
+                    (Some(added), None)
                 };
                 let staged = match (&change, mode) {
-                    (Some(_), Mode::Write) => Some((stage(&full, &new)?, full)),
+                    (Some(_), Mode::Write) => {
+                        let (temp, written) = stage(&full, &new)?;
+                        stamp = written;
+                        Some((temp, full))
+                    }
                     _ => None,
                 };
                 Ok(Compared {
                     digest: digest(new.as_bytes()),
                     path,
                     change,
+                    stamp,
                     staged,
                 })
             })
             .collect();
         for result in compared {
             let compared = result?;
+            if let Some(stamp) = compared.stamp {
+                self.stamps.insert(compared.path.clone(), stamp);
+            }
             self.digests.insert(compared.path, compared.digest);
             match compared.change {
                 Some(change) => self.changes.push(change),
@@ -218,7 +231,7 @@ impl Session {
     }
 
     /// Moves the staged files into place, prunes, removes leftovers and writes the lock last.
-    pub fn commit(mut self, plan: &Plan) -> Result<Summary, EmitError> {
+    pub fn commit(mut self, plan: &Plan) -> Result<Committed, EmitError> {
         let staged = std::mem::take(&mut self.staged);
         let renamed: Vec<Result<(), EmitError>> = staged
             .par_iter()
@@ -250,10 +263,14 @@ impl Session {
         for leftover in &plan.leftovers {
             let _ = std::fs::remove_file(plan.out_dir.join(leftover));
         }
-        if plan.lock_changed || !plan.changes.is_empty() {
-            write_lock(&plan.out_dir, &plan.lock)?;
-        }
-        Ok(summary)
+        let lock_stamp = if plan.lock_changed || !plan.changes.is_empty() {
+            write_lock(&plan.out_dir, &plan.lock)?
+        } else {
+            super::cache::stamp(&plan.out_dir, LOCK_FILE)
+        };
+        let mut stamps = std::mem::take(&mut self.stamps);
+        stamps.extend(lock_stamp.map(|s| (LOCK_FILE.to_string(), s)));
+        Ok(Committed { summary, stamps })
     }
 }
 
@@ -266,58 +283,76 @@ impl Drop for Session {
     }
 }
 
+/// What a committed render did, and the stamps of the files it wrote or found up to date
+/// (the lock's included) for the incremental cache.
+#[derive(Debug)]
+pub struct Committed {
+    /// Files written, removed and left alone.
+    pub summary: Summary,
+    /// By path: each file's stamp as this render left it.
+    pub stamps: BTreeMap<String, FileStamp>,
+}
+
 /// One rendered file after comparison with the disk.
 struct Compared {
     path: String,
     digest: String,
     change: Option<FileChange>,
+    /// The file's stamp when it was written or found up to date (write mode).
+    stamp: Option<FileStamp>,
     /// The temporary file written and its target, in write mode.
     staged: Option<(PathBuf, PathBuf)>,
 }
 
-/// How the file at `full` differs from `new`, if it does.
+/// How the file at `full` differs from `new`, if it does, and its stamp when it does not.
 fn compare(
     full: &Path,
     path: &str,
     new: &str,
     mode: Mode,
-) -> Result<Option<FileChange>, EmitError> {
+) -> Result<(Option<FileChange>, Option<FileStamp>), EmitError> {
     let keep = |s: &str| (mode == Mode::Compare).then(|| s.to_string());
     let read_old = || {
         std::fs::read(full)
             .ok()
             .map(|b| String::from_utf8_lossy(&b).into_owned())
     };
+    let modified = |old: Option<String>| FileChange {
+        path: path.to_string(),
+        kind: ChangeKind::Modified,
+        old,
+        new: keep(new),
+    };
     match std::fs::symlink_metadata(full) {
         Ok(m) if m.file_type().is_symlink() => Err(EmitError(format!(
             "refusing to write `{}`: it is a symbolic link",
             full.display()
         ))),
-        Ok(m) if m.len() as usize != new.len() => Ok(Some(FileChange {
-            path: path.to_string(),
-            kind: ChangeKind::Modified,
-            old: if mode == Mode::Compare {
+        Ok(m) if m.len() as usize != new.len() => {
+            let old = if mode == Mode::Compare {
                 read_old()
             } else {
                 None
-            },
-            new: keep(new),
-        })),
-        Ok(_) => {
-            let old = std::fs::read(full).map_err(|e| io_error("read", full, e))?;
-            Ok((old != new.as_bytes()).then(|| FileChange {
-                path: path.to_string(),
-                kind: ChangeKind::Modified,
-                old: (mode == Mode::Compare).then(|| String::from_utf8_lossy(&old).into_owned()),
-                new: keep(new),
-            }))
+            };
+            Ok((Some(modified(old)), None))
         }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Some(FileChange {
-            path: path.to_string(),
-            kind: ChangeKind::Added,
-            old: None,
-            new: keep(new),
-        })),
+        Ok(m) => {
+            let old = std::fs::read(full).map_err(|e| io_error("read", full, e))?;
+            if old == new.as_bytes() {
+                return Ok((None, FileStamp::of(&m)));
+            }
+            let old = (mode == Mode::Compare).then(|| String::from_utf8_lossy(&old).into_owned());
+            Ok((Some(modified(old)), None))
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok((
+            Some(FileChange {
+                path: path.to_string(),
+                kind: ChangeKind::Added,
+                old: None,
+                new: keep(new),
+            }),
+            None,
+        )),
         Err(e) => Err(io_error("read", full, e)),
     }
 }
@@ -328,9 +363,9 @@ fn ancestors(path: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Writes `content` to the temporary file beside `target` (whose directory exists) and
-/// returns its path.
-fn stage(target: &Path, content: &str) -> Result<PathBuf, EmitError> {
+/// returns its path and stamp.
+fn stage(target: &Path, content: &str) -> Result<(PathBuf, Option<FileStamp>), EmitError> {
     let temp = temp_path(target);
-    write_temp(&temp, content)?;
-    Ok(temp)
+    let stamp = write_temp(&temp, content)?;
+    Ok((temp, stamp))
 }
