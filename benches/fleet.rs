@@ -1,6 +1,7 @@
 //! `cargo bench --bench fleet`: tenantc on a generated fleet of 10,000 tenants, measured side
 //! by side with its baselines (`cp -r` of the output, `kubectl kustomize` on equivalent
-//! per-tenant overlays) against the targets of DESIGN.md §11.
+//! per-tenant overlays, Helm's template engine run in process on an equivalent chart with one
+//! values file per tenant) against the targets of DESIGN.md §11.
 //!
 //! It reports and never fails on a missed target; `cargo test` does not run it. Settings
 //! (environment variables):
@@ -13,12 +14,19 @@
 //! | `TENANTC_BENCH_KUSTOMIZE` | 1 | `0`: skip the kustomize baseline (the slow part) |
 //! | `TENANTC_BENCH_KUSTOMIZE_SAMPLE` | 100 | tenants built one process each, extrapolated to the fleet |
 //! | `TENANTC_BENCH_KUSTOMIZE_BUDGET` | 300 | seconds for the one-process builds of growing parts of the fleet |
+//! | `TENANTC_BENCH_HELM` | 1 | `0`: skip the Helm baseline (skipped anyway, with the reason, without a Python ≥ 3.12 or when `pip install helm-python-sdk` fails) |
+//! | `TENANTC_BENCH_HELM_SAMPLE` | 1000 | tenants rendered one call each (in one Python process), extrapolated to the fleet |
+//! | `TENANTC_BENCH_HELM_BUDGET` | 300 | seconds for the one-call renders of growing parts of the fleet |
+//! | `TENANTC_BENCH_PYTHON` | first of `python3.12`, `python3.13`, `python3.14`, `python3`, `~/.pyenv/versions/3.1[2-9]*/bin/python` that is ≥ 3.12 | the Python that creates the Helm baseline's virtual environment |
+//! | `TENANTC_BENCH_HELM_VENV` | `<work directory>/helm/venv` | the virtual environment with `helm-python-sdk` (created there with `python -m venv` and `pip install`; reused if it already imports it) |
 //! | `TENANTC_BENCH_DIR` | `$TMPDIR/tenantc-bench-<pid>` | work directory (must not exist; removed at the end) |
 //! | `TENANTC_BENCH_KEEP` | 0 | `1`: keep the work directory |
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 #[path = "../examples/fleet/generator.rs"]
 mod generator;
+#[path = "fleet/helm.rs"]
+mod helm;
 #[path = "fleet/kustomize.rs"]
 mod kustomize;
 
@@ -444,6 +452,290 @@ fn generate(tenants: usize, dir: &Path) -> Result<(generator::Fleet, Duration), 
     Ok((fleet, start.elapsed()))
 }
 
+/// The Helm baseline (benches/fleet/helm.rs, benches/fleet/helm_render.py): Helm's template
+/// engine run in process through `helm-python-sdk` on a chart equivalent to tenantc's
+/// `kubernetes/` output, one values file per tenant. Returns the result rows, or why it could
+/// not be measured.
+fn helm_baseline(
+    runner: &Runner,
+    work: &Path,
+    out: &Path,
+    full_best: f64,
+    sample_size: usize,
+    budget: Duration,
+) -> Result<Vec<Row>, String> {
+    let (python, version) = helm::find_python()?;
+    let venv_dir = std::env::var_os("TENANTC_BENCH_HELM_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| work.join("helm").join("venv"));
+    println!(
+        "\nHelm template engine: Python {version} ({}), virtual environment `{}` with {}",
+        python.display(),
+        venv_dir.display(),
+        helm::PACKAGE
+    );
+    let start = Instant::now();
+    let venv_python = helm::venv(&python, &venv_dir)?;
+    println!("  ready in {}", fmt(start.elapsed()));
+
+    let root = work.join("helm");
+    let start = Instant::now();
+    let chart = helm::build(out, &root)?;
+    let n = chart.tenants.len();
+    println!(
+        "  chart: {} named templates ({} objects, {} of them conditional; {} toJson, {} toYaml \
+         and {} print lookups of {} values), {:.0} KiB of templates; {n} values files, {:.1} MiB; \
+         {:.1}% of the objects' {} leaves come from values; written in {}",
+        chart.templates,
+        chart.objects,
+        chart.optional,
+        chart.lookups,
+        chart.merges,
+        chart.prints,
+        chart.keys,
+        chart.template_bytes as f64 / 1024.0,
+        chart.values_bytes as f64 / 1024.0 / 1024.0,
+        100.0 * chart.value_leaves as f64 / chart.leaves.max(1) as f64,
+        chart.leaves,
+        fmt(start.elapsed())
+    );
+    let names: Vec<&String> = chart.tenants.keys().collect();
+    let sample: Vec<&String> = (0..sample_size.min(n))
+        .map(|i| names[i * n / sample_size.min(n)])
+        .collect();
+    let list = |path: &Path, names: &[&String]| {
+        let text: String = names.iter().map(|n| format!("{n}\n")).collect();
+        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    let sample_file = root.join("sample.txt");
+    let fleet_file = root.join("fleet.txt");
+    list(&sample_file, &sample)?;
+    list(&fleet_file, &names)?;
+    println!(
+        "  one Python process: {} tenants evenly spaced by name rendered one call each, then the \
+         first 25, 50, 100, ... tenants by name in one call, while the next fits the budget of {} s",
+        sample.len(),
+        budget.as_secs()
+    );
+    let events_file = root.join("events.jsonl");
+    let o = runner.run(
+        &Job::new(&venv_python)
+            .args([
+                OsString::from(helm::DRIVER),
+                "--chart".into(),
+                chart.chart.clone().into_os_string(),
+                "--values".into(),
+                chart.values.clone().into_os_string(),
+                "--sample".into(),
+                sample_file.into_os_string(),
+                "--fleet".into(),
+                fleet_file.into_os_string(),
+                "--out".into(),
+                root.join("rendered").into_os_string(),
+                "--budget".into(),
+                budget.as_secs().to_string().into(),
+            ])
+            .stdout(&events_file),
+    )?;
+    let text = std::fs::read_to_string(&events_file)
+        .map_err(|e| format!("{}: {e}", events_file.display()))?;
+    let secs = Duration::from_secs_f64;
+    let mut calls: Vec<(f64, f64)> = Vec::new();
+    let mut equal = 0;
+    let mut mismatch = Vec::new();
+    let mut points: Vec<(usize, Duration)> = Vec::new();
+    let mut fleet_equal = true;
+    let mut floor = 0.0;
+    // The driver's report in its order: the single-tenant renders, then the fleet's.
+    let (single, fleet): (Vec<helm::Event>, Vec<helm::Event>) = helm::events(&text)?
+        .into_iter()
+        .partition(|e| !matches!(e, helm::Event::Fleet { .. } | helm::Event::Stopped { .. }));
+    for event in single {
+        match event {
+            helm::Event::Info {
+                python,
+                helm_c,
+                helm_sdk,
+                load,
+            } => println!(
+                "  Python {python}, libhelm_c {helm_c}, Helm SDK {helm_sdk}; chart loaded in {}",
+                fmt(secs(load))
+            ),
+            helm::Event::Floor { calls, median } => {
+                floor = median;
+                println!(
+                    "  a render with no tenants (Helm parses the chart's templates on every call): \
+                     median {} of {calls}",
+                    fmt(secs(median))
+                );
+            }
+            helm::Event::Tenant {
+                tenant,
+                parse,
+                render,
+                output,
+            } => {
+                calls.push((parse, render));
+                let text = std::fs::read_to_string(&output)
+                    .map_err(|e| format!("{}: {e}", output.display()))?;
+                if Some(&kustomize::Checksum::of_stream(&text)?) == chart.tenants.get(&tenant) {
+                    equal += 1;
+                } else {
+                    mismatch.push(tenant);
+                }
+            }
+            helm::Event::Fleet { .. } | helm::Event::Stopped { .. } => {}
+        }
+    }
+    if calls.is_empty() {
+        return Err("the driver reported no single-tenant render".into());
+    }
+    let per_call: Vec<f64> = calls.iter().map(|(p, r)| p + r).collect();
+    let mean = per_call.iter().sum::<f64>() / per_call.len() as f64;
+    let mean_render = calls.iter().map(|(_, r)| r).sum::<f64>() / calls.len() as f64;
+    let mut sorted = per_call.clone();
+    sorted.sort_by(f64::total_cmp);
+    let extrapolated = mean * n as f64;
+    println!(
+        "  one tenant per call: {} for {} tenants: mean {} per tenant (render {}, of which {} is \
+         the floor; values file {}), median {}, first call {}; × {n} tenants = {} (extrapolated)",
+        fmt(secs(per_call.iter().sum())),
+        calls.len(),
+        fmt(secs(mean)),
+        fmt(secs(mean_render)),
+        fmt(secs(floor.min(mean_render))),
+        fmt(secs(mean - mean_render)),
+        fmt(secs(sorted[sorted.len() / 2])),
+        fmt(secs(per_call[0])),
+        fmt(secs(extrapolated))
+    );
+    println!(
+        "  output equals tenantc's kubernetes/ objects for {equal} of {} tenants{}",
+        calls.len(),
+        if mismatch.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (differs: {}{})",
+                mismatch
+                    .iter()
+                    .take(10)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if mismatch.len() > 10 { ", ..." } else { "" }
+            )
+        }
+    );
+    for event in fleet {
+        match event {
+            helm::Event::Fleet {
+                tenants,
+                parse,
+                render,
+                output,
+                peak_kib,
+            } => {
+                let text = std::fs::read_to_string(&output)
+                    .map_err(|e| format!("{}: {e}", output.display()))?;
+                let got = kustomize::Checksum::of_stream(&text)?;
+                drop(text);
+                let _ = std::fs::remove_file(&output);
+                let mut expected = kustomize::Checksum::default();
+                for name in &names[..tenants.min(n)] {
+                    expected.merge(chart.tenants[*name]);
+                }
+                let took = secs(parse + render);
+                println!(
+                    "  {tenants} tenants: {} ({} per tenant; values files {}, render {}), peak so \
+                     far {}; {} objects, {}",
+                    fmt(took),
+                    fmt(took / tenants as u32),
+                    fmt(secs(parse)),
+                    fmt(secs(render)),
+                    mib(peak_kib),
+                    got.count,
+                    if got == expected {
+                        "equal to tenantc's kubernetes/ objects".to_string()
+                    } else {
+                        format!("NOT equal to tenantc's ({} objects)", expected.count)
+                    }
+                );
+                fleet_equal &= got == expected;
+                points.push((tenants, took));
+            }
+            helm::Event::Stopped {
+                next,
+                predicted,
+                left,
+            } => println!(
+                "  stopped: {next} tenants would take about {} (budget left: {})",
+                fmt(secs(predicted)),
+                fmt(secs(left))
+            ),
+            _ => {}
+        }
+    }
+    if points.is_empty() {
+        return Err("the driver reported no fleet render".into());
+    }
+    if let Some(kib) = o.sample.rss {
+        println!("  peak memory of the Python process: {}", mib(kib));
+    }
+    let (largest, took) = *points.last().expect("at least one render");
+    // Beyond the largest render: linear from it (the renders grow about linearly).
+    let fleet_secs = took.as_secs_f64() * n as f64 / largest as f64;
+    let fleet_value = if largest == n {
+        fmt(took)
+    } else {
+        format!(
+            "≈ {} ({largest} took {}; × {n}/{largest})",
+            fmt(secs(fleet_secs)),
+            fmt(took)
+        )
+    };
+    let fleet_ratio = fleet_secs / full_best;
+    Ok(vec![
+        row(
+            format!(
+                "Helm template engine per tenant ({} sampled, × {n})",
+                calls.len()
+            ),
+            fmt(secs(extrapolated)),
+        ),
+        ratio_row(
+            "  Helm per tenant / full render",
+            extrapolated / full_best,
+            "> 1x",
+            extrapolated / full_best > 1.0,
+        ),
+        row(
+            "Helm template engine over the fleet (one call)",
+            fleet_value,
+        ),
+        Row {
+            value: format!("{}{fleet_ratio:.2}x", if largest == n { "" } else { "≈ " }),
+            ..ratio_row(
+                "  Helm over the fleet / full render",
+                fleet_ratio,
+                "> 1x",
+                fleet_ratio > 1.0,
+            )
+        },
+        Row {
+            what: "  Helm output equals tenantc's objects".into(),
+            value: format!(
+                "{equal} of {} tenants; {} of {} fleet renders",
+                calls.len(),
+                if fleet_equal { points.len() } else { 0 },
+                points.len()
+            ),
+            target: "all".into(),
+            verdict: Some(mismatch.is_empty() && fleet_equal),
+        },
+    ])
+}
+
 fn main() -> ExitCode {
     match bench() {
         Ok(()) => ExitCode::SUCCESS,
@@ -461,6 +753,9 @@ fn bench() -> Result<(), String> {
     let with_kustomize = env_flag("TENANTC_BENCH_KUSTOMIZE", true);
     let sample_size = env_number("TENANTC_BENCH_KUSTOMIZE_SAMPLE", 100).max(1);
     let budget = Duration::from_secs(env_number("TENANTC_BENCH_KUSTOMIZE_BUDGET", 300) as u64);
+    let with_helm = env_flag("TENANTC_BENCH_HELM", true);
+    let helm_sample = env_number("TENANTC_BENCH_HELM_SAMPLE", 1000).max(1);
+    let helm_budget = Duration::from_secs(env_number("TENANTC_BENCH_HELM_BUDGET", 300) as u64);
     let keep = env_flag("TENANTC_BENCH_KEEP", false);
     let work = std::env::var_os("TENANTC_BENCH_DIR")
         .map(PathBuf::from)
@@ -833,6 +1128,22 @@ fn bench() -> Result<(), String> {
         println!("\nkubectl kustomize: skipped (TENANTC_BENCH_KUSTOMIZE=0 or no kubectl)");
     }
 
+    // Helm's template engine, in process, on an equivalent chart.
+    let helm_rows = if with_helm {
+        helm_baseline(&runner, &work, &out, full_best, helm_sample, helm_budget).unwrap_or_else(
+            |reason| {
+                println!("\nHelm template engine: skipped: {reason}");
+                vec![row(
+                    "Helm template engine (helm-python-sdk)",
+                    format!("not measured: {reason}"),
+                )]
+            },
+        )
+    } else {
+        println!("\nHelm template engine: skipped (TENANTC_BENCH_HELM=0)");
+        Vec::new()
+    };
+
     // Scaling.
     let mut scaling_rows = Vec::new();
     if scaling {
@@ -976,11 +1287,7 @@ fn bench() -> Result<(), String> {
         println!("\npeak memory: {detail}");
     }
     rows.extend(kustomize_rows);
-    let python = command_output("python3", &["--version"]).unwrap_or_else(|| "no python3".into());
-    rows.push(row(
-        "Helm template engine (helm-python-sdk)",
-        format!("not measured: it needs Python ≥ 3.12, this machine has {python}"),
-    ));
+    rows.extend(helm_rows);
     rows.extend(scaling_rows);
     if timings.iter().any(|(_, t)| !t.is_empty()) {
         println!("\nstage timings of the last run of each (TENANTC_TIMINGS=1):");
