@@ -41,12 +41,27 @@ pub fn check(resolved: &Resolved, diags: &mut Diagnostics) {
             diags,
         );
     }
-    isolation::check_fleet(resolved, diags);
-    check_tenant_labels(resolved, diags);
-    argocd::check_names(resolved, diags);
-    check_namespaces(resolved, diags);
-    check_priority_classes(resolved, diags);
-    check_apps(resolved, diags);
+    // The fleet-wide checks are independent: they run side by side, and what they report is
+    // added in this order whatever the thread count.
+    let fleet = |checks: &[fn(&Resolved, &mut Diagnostics)]| {
+        let mut found = Diagnostics::default();
+        for check in checks {
+            check(resolved, &mut found);
+        }
+        found
+    };
+    let (first, (second, third)) = rayon::join(
+        || fleet(&[isolation::check_fleet, check_tenant_labels]),
+        || {
+            rayon::join(
+                || fleet(&[argocd::check_names]),
+                || fleet(&[check_namespaces, check_priority_classes, check_apps]),
+            )
+        },
+    );
+    diags.extend(first);
+    diags.extend(second);
+    diags.extend(third);
 }
 
 fn check_limits(profile: &Profile, diags: &mut Diagnostics) {

@@ -33,8 +33,9 @@ pub fn run(args: &RenderArgs) -> Outcome {
     let digest = sources
         .as_ref()
         .map(|sources| crate::pipeline::repository_digest(sources, &build));
+    let cache = crate::emit::read_cache(&out);
     if let Some(digest) = &digest {
-        let files = unchanged_repository(&out, digest);
+        let files = unchanged_repository(&out, &cache, digest);
         timings.mark("read inputs, compare with the cache");
         if let Some(files) = files {
             timings.print();
@@ -54,16 +55,26 @@ pub fn run(args: &RenderArgs) -> Outcome {
                 .map(|f| (f.path.clone(), f.text.clone().into_bytes())),
         )
     });
-    let compiled = match &memory {
-        Some(memory) => crate::pipeline::compile_input(crate::load::Input::Memory(memory)),
-        None => crate::pipeline::compile(repo),
+    let mode = if args.check {
+        Mode::Compare
+    } else {
+        Mode::Write
     };
+    // Listing the output directory is the file system's work and compiling the CPU's: side
+    // by side. Opening a session only reads.
+    let (compiled, session) = rayon::join(
+        || match &memory {
+            Some(memory) => crate::pipeline::compile_input(crate::load::Input::Memory(memory)),
+            None => crate::pipeline::compile(repo),
+        },
+        || Session::open(&out, mode),
+    );
     drop(memory);
     let mut compiled = match compiled {
         Ok(c) => c,
         Err(e) => return fail(&format!("cannot read `{}`: {e}", repo.display())),
     };
-    timings.mark("load, validate, resolve, check");
+    timings.mark("load, validate, resolve, check; list the output directory");
     let mut diags = std::mem::take(&mut compiled.diagnostics);
     if diags.has_errors() {
         report(diags, &compiled.sources, args.repo.format, false);
@@ -97,23 +108,15 @@ pub fn run(args: &RenderArgs) -> Outcome {
         prefixes.push(crate::render::terraform::versions_path());
         prefixes
     }));
-    let mode = if args.check {
-        Mode::Compare
-    } else {
-        Mode::Write
-    };
-    let mut session = match Session::open(&out, mode) {
+    let mut session = match session {
         Ok(s) => s,
         Err(e) => {
             report(diags, &compiled.sources, args.repo.format, false);
             return fail(&e.to_string());
         }
     };
-    timings.mark("open output directory");
     let fingerprints = crate::pipeline::fingerprints(&compiled, &build);
     timings.mark("fingerprints");
-    let cache = crate::emit::read_cache(&out);
-    timings.mark("read cache");
     let clean =
         crate::emit::clean_tenants(&out, &cache, &fingerprints, session.old_lock(), &selected);
     session.keep(clean.iter().flat_map(|n| cache.tenants[n].files.keys()));
@@ -237,6 +240,7 @@ pub fn run(args: &RenderArgs) -> Outcome {
             repository,
         );
     }
+    compiled.resolved.free();
     timings.mark("update cache");
     timings.print();
     let total = summary.written + summary.unchanged;
@@ -284,12 +288,15 @@ fn tenant_of(path: &str) -> Option<&str> {
 
 /// The number of files in `out`, when `digest` (of the inputs) is that of the last full
 /// render (which reported nothing) and the output directory is exactly as it left it.
-fn unchanged_repository(out: &std::path::Path, digest: &str) -> Option<usize> {
-    let cache = crate::emit::read_cache(out);
+fn unchanged_repository(
+    out: &std::path::Path,
+    cache: &crate::emit::OutputCache,
+    digest: &str,
+) -> Option<usize> {
     if cache.repository.as_ref()?.inputs != digest {
         return None;
     }
-    crate::emit::unchanged_output(out, &cache)
+    crate::emit::unchanged_output(out, cache)
 }
 
 /// Records, after a successful render, what each rendered tenant's files were made from and

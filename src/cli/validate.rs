@@ -9,12 +9,14 @@ pub fn run(args: &ValidateArgs) -> Outcome {
         Err(e) => return fail(&format!("cannot read `{}`: {e}", args.repo.repo.display())),
     };
     let tenants = compiled.resolved.tenants.len();
-    if report(
+    let found = report(
         compiled.diagnostics,
         &compiled.sources,
         args.repo.format,
         true,
-    ) {
+    );
+    compiled.resolved.free();
+    if found {
         Outcome::Findings
     } else {
         let plural = if tenants == 1 { "" } else { "s" };

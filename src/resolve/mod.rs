@@ -97,6 +97,14 @@ pub struct Resolved {
     pub tenants: Vec<ResolvedTenant>,
 }
 
+impl Resolved {
+    /// Frees the tenants on every thread: one by one, freeing a fleet of ten thousand is a
+    /// noticeable part of a command that has nothing left to do.
+    pub fn free(self) {
+        self.tenants.into_par_iter().for_each(drop);
+    }
+}
+
 const NAMESPACE_TEMPLATE: &str = "/spec/naming/namespaceTemplate";
 const SINGLE_NAMESPACE_TEMPLATE: &str = "/spec/naming/singleNamespaceTemplate";
 
