@@ -49,7 +49,7 @@
 //! tenants and for the fleet's first n tenants at once; the benchmark checks the output with
 //! the order-independent [`Checksum`].
 
-use crate::kustomize::{Checksum, split_documents};
+use crate::kustomize::{Checksum, NamespaceFile, identity, read_tenant};
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -89,68 +89,8 @@ pub struct Chart {
     pub value_leaves: u64,
 }
 
-/// One namespace file of one tenant.
-struct NamespaceFile {
-    group: (String, String),
-    docs: Vec<Value>,
-}
-
-fn parse(doc: &str) -> Result<Value, String> {
-    serde_saphyr::from_str::<Value>(doc).map_err(|e| format!("cannot parse a document: {e}"))
-}
-
-fn read_tenant(dir: &Path) -> Result<Vec<NamespaceFile>, String> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
-        .collect();
-    paths.sort();
-    let mut files = Vec::new();
-    for path in paths {
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-        let docs = split_documents(&text)
-            .map(parse)
-            .collect::<Result<Vec<_>, _>>()?;
-        let ns = docs
-            .iter()
-            .find(|d| d["kind"] == "Namespace")
-            .ok_or_else(|| format!("`{}` has no Namespace", path.display()))?;
-        let label = |key: &str| {
-            ns["metadata"]["labels"][key]
-                .as_str()
-                .unwrap_or_default()
-                .to_string()
-        };
-        files.push(NamespaceFile {
-            group: (label("tenantc.dev/tier"), label("tenantc.dev/environment")),
-            docs,
-        });
-    }
-    Ok(files)
-}
-
-/// Identifies an object within one namespace file: a Namespace by kind alone (its name is
-/// the tenant's namespace), everything else by apiVersion, kind and name.
+/// Identifies an object within one namespace file.
 type Identity = (String, String, String);
-
-fn identity(doc: &Value) -> Identity {
-    let kind = doc["kind"].as_str().unwrap_or_default().to_string();
-    let name = if kind == "Namespace" {
-        String::new()
-    } else {
-        doc["metadata"]["name"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
-    };
-    (
-        doc["apiVersion"].as_str().unwrap_or_default().to_string(),
-        kind,
-        name,
-    )
-}
 
 /// Where the tenants of a group differ from a template's object.
 #[derive(Debug, Clone)]
@@ -718,19 +658,21 @@ pub fn build(out: &Path, root: &Path) -> Result<Chart, String> {
     for (t, tenant) in files.iter().enumerate() {
         let mut per_file = Vec::with_capacity(tenant.len());
         for (f, file) in tenant.iter().enumerate() {
-            let group = groups.entry(file.group.clone()).or_insert_with(|| Group {
-                name: if file.group.1.is_empty() {
-                    file.group.0.clone()
-                } else {
-                    format!("{}-{}", file.group.0, file.group.1)
-                },
-                slots: Vec::new(),
-                index: HashMap::new(),
-                members: Vec::new(),
-                sites: Vec::new(),
-                uses: Vec::new(),
-                keys: Vec::new(),
-            });
+            let group = groups
+                .entry((file.tier.clone(), file.env.clone()))
+                .or_insert_with(|| Group {
+                    name: if file.env.is_empty() {
+                        file.tier.clone()
+                    } else {
+                        format!("{}-{}", file.tier, file.env)
+                    },
+                    slots: Vec::new(),
+                    index: HashMap::new(),
+                    members: Vec::new(),
+                    sites: Vec::new(),
+                    uses: Vec::new(),
+                    keys: Vec::new(),
+                });
             group.members.push((t, f));
             let mut slots = Vec::with_capacity(file.docs.len());
             let mut seen = BTreeSet::new();
@@ -830,7 +772,7 @@ pub fn build(out: &Path, root: &Path) -> Result<Chart, String> {
             let (mut all, mut from_values) = (0, 0);
             let mut namespaces = Vec::new();
             for (f, file) in files[t].iter().enumerate() {
-                let group = by_group[&file.group];
+                let group = by_group[&(file.tier.clone(), file.env.clone())];
                 let mut entry = Map::new();
                 entry.insert("tpl".into(), Value::String(group.name.clone()));
                 let mut doc_of = vec![None; group.slots.len()];

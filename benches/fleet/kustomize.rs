@@ -139,14 +139,16 @@ fn parse(doc: &str) -> Result<Value, String> {
     serde_saphyr::from_str::<Value>(doc).map_err(|e| format!("cannot parse a document: {e}"))
 }
 
-/// One namespace file of one tenant.
-struct NamespaceFile {
+/// One namespace file of one tenant (the Helm baseline reads them too).
+pub struct NamespaceFile {
     /// The file as tenantc wrote it.
-    text: String,
-    namespace: String,
-    tier: String,
-    env: String,
-    docs: Vec<Value>,
+    pub text: String,
+    /// The namespace, and its tier and environment labels.
+    pub namespace: String,
+    pub tier: String,
+    pub env: String,
+    /// Its objects.
+    pub docs: Vec<Value>,
 }
 
 fn read_file(path: &Path, text: &str) -> Result<NamespaceFile, String> {
@@ -175,7 +177,8 @@ fn read_file(path: &Path, text: &str) -> Result<NamespaceFile, String> {
     })
 }
 
-fn read_tenant(dir: &Path) -> Result<Vec<NamespaceFile>, String> {
+/// A tenant's namespace files (`out/tenants/<tenant>/kubernetes/`), by path.
+pub fn read_tenant(dir: &Path) -> Result<Vec<NamespaceFile>, String> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -192,8 +195,9 @@ fn read_tenant(dir: &Path) -> Result<Vec<NamespaceFile>, String> {
 }
 
 /// Identifies an object within one namespace file: a Namespace by kind alone (the
-/// `namespace:` transformer renames it), everything else by apiVersion, kind and name.
-fn identity(doc: &Value) -> (String, String, String) {
+/// `namespace:` transformer renames it, and a chart prints each tenant's name), everything
+/// else by apiVersion, kind and name.
+pub fn identity(doc: &Value) -> (String, String, String) {
     let kind = doc["kind"].as_str().unwrap_or_default().to_string();
     let name = if kind == "Namespace" {
         String::new()
