@@ -6,7 +6,7 @@ use crate::diagnostics::{Diagnostic, Label, codes};
 use crate::emit::{ChangeKind, Mode, Plan, Scope, Session};
 use crate::render::tenant_prefixes;
 use rayon::prelude::*;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Tenants rendered per batch: bounds memory to one batch's objects and text.
 const BATCH: usize = 256;
@@ -161,20 +161,38 @@ pub fn run(args: &RenderArgs) -> Outcome {
     // staged: the file system's work and the CPU's overlap instead of waiting for each other.
     let render_batch = |i: usize, batch: &[&crate::resolve::ResolvedTenant]| {
         let mut found = crate::diagnostics::Diagnostics::default();
-        let mut tree = renderer.tenants(batch, &mut found);
         // Platform-wide files come with the first batch only.
-        if i == 0 {
-            tree.extend(renderer.platform());
+        let platform = (i == 0).then(|| renderer.platform());
+        if args.check {
+            // `--check` keeps the objects for its per-object diff.
+            let mut tree = renderer.tenants(batch, &mut found);
+            tree.extend(platform.unwrap_or_default());
+            if found.has_errors() {
+                return (found, None, None);
+            }
+            let files = crate::emit::serialize(&tree);
+            return (found, Some(files), Some(tree));
+        }
+        // Each tenant's objects are serialized and freed by the thread that built them, while
+        // they are still in its cache (and a thread frees its own allocations fastest).
+        let parts: Vec<(BTreeMap<String, String>, Vec<Diagnostic>)> = batch
+            .par_iter()
+            .map(|tenant| {
+                let mut local = Vec::new();
+                let tree = renderer.tenant(tenant, &mut local);
+                (crate::emit::serialize(&tree), local)
+            })
+            .collect();
+        let mut files = platform
+            .map(|tree| crate::emit::serialize(&tree))
+            .unwrap_or_default();
+        for (part, local) in parts {
+            found.extend(local);
+            files.extend(part);
         }
         if found.has_errors() {
             return (found, None, None);
         }
-        let files = crate::emit::serialize(&tree);
-        if args.check {
-            return (found, Some(files), Some(tree));
-        }
-        // Freeing a batch's objects costs as much as serializing them: on every thread.
-        tree.files.into_par_iter().for_each(drop);
         (found, Some(files), None)
     };
     let mut staging = None;

@@ -100,8 +100,7 @@ impl<'r> Renderer<'r> {
             .par_iter()
             .map(|t| {
                 let mut local = Vec::new();
-                let tree =
-                    render_tenant(self.resolved, t, &self.addons, &self.clusters, &mut local);
+                let tree = self.tenant(t, &mut local);
                 (tree, local)
             })
             .collect();
@@ -111,6 +110,12 @@ impl<'r> Renderer<'r> {
             tree.extend(part);
         }
         tree
+    }
+
+    /// One tenant's files; reports E0501 into `diags` for add-on templates that fail or
+    /// produce objects that are not allowed.
+    pub fn tenant(&self, tenant: &ResolvedTenant, diags: &mut Vec<Diagnostic>) -> OutputTree {
+        render_tenant(self.resolved, tenant, &self.addons, &self.clusters, diags)
     }
 
     /// The platform-wide files, which depend on the whole fleet (the AppProject's
