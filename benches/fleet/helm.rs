@@ -49,7 +49,7 @@
 //! tenants and for the fleet's first n tenants at once; the benchmark checks the output with
 //! the order-independent [`Checksum`].
 
-use crate::kustomize::{Checksum, NamespaceFile, identity, read_tenant};
+use crate::kustomize::{Checksum, NamespaceFile, identity, read_tenant, tenant_names};
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -639,13 +639,7 @@ const GOVERNANCE: &str = "\
 /// Builds the chart and the values files for every tenant in `out/tenants/` under `root`.
 pub fn build(out: &Path, root: &Path) -> Result<Chart, String> {
     let tenants_dir = out.join("tenants");
-    let mut names: Vec<String> = std::fs::read_dir(&tenants_dir)
-        .map_err(|e| format!("cannot read `{}`: {e}", tenants_dir.display()))?
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().join("kubernetes").is_dir())
-        .filter_map(|e| e.file_name().into_string().ok())
-        .collect();
-    names.sort();
+    let names = tenant_names(out)?;
     let files: Vec<Vec<NamespaceFile>> = names
         .par_iter()
         .map(|name| read_tenant(&tenants_dir.join(name).join("kubernetes")))

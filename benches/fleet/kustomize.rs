@@ -404,8 +404,8 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
 /// One tenant's overlays: its name, directory, checksum, files written and patches.
 type Built = (String, PathBuf, Checksum, usize, usize);
 
-/// Builds the kustomize tree for every tenant in `out/tenants/` under `root`.
-pub fn build(out: &Path, root: &Path) -> Result<Tree, String> {
+/// The tenants of tenantc's output `out` that have Kubernetes files, by name.
+pub fn tenant_names(out: &Path) -> Result<Vec<String>, String> {
     let tenants_dir = out.join("tenants");
     let mut names: Vec<String> = std::fs::read_dir(&tenants_dir)
         .map_err(|e| format!("cannot read `{}`: {e}", tenants_dir.display()))?
@@ -414,6 +414,13 @@ pub fn build(out: &Path, root: &Path) -> Result<Tree, String> {
         .filter_map(|e| e.file_name().into_string().ok())
         .collect();
     names.sort();
+    Ok(names)
+}
+
+/// Builds the kustomize tree for every tenant in `out/tenants/` under `root`.
+pub fn build(out: &Path, root: &Path) -> Result<Tree, String> {
+    let tenants_dir = out.join("tenants");
+    let names = tenant_names(out)?;
     // Bases: the first tenant (by name) of each tier and environment. Only the Namespace
     // (the first document of each file) is parsed to find them.
     let mut bases: BTreeMap<(String, String), NamespaceFile> = BTreeMap::new();
