@@ -920,6 +920,25 @@ fn bench() -> Result<(), String> {
         one.push(o.sample);
     }
 
+    // render --check as CI runs it on every push: a fresh checkout has no incremental cache
+    // (out/.tenantc is git-ignored), so every tenant is rendered and compared with out/.
+    println!(
+        "\nrender --check of the up-to-date out/ without the incremental cache (CI on a fresh checkout)"
+    );
+    let mut check = Stat::default();
+    for _ in 0..runs {
+        remove(&out.join(".tenantc"));
+        sync();
+        let o = runner.run(&tenantc(&[
+            "render", "--check", "--repo", &repo_arg, "--out", &out_arg,
+        ]))?;
+        println!("  {} {}", fmt(o.sample.wall), summary(&o.stderr));
+        if check.samples.len() + 1 == runs {
+            timings.push(("render --check".into(), timing_lines(&o.stderr)));
+        }
+        check.push(o.sample);
+    }
+
     // cmp generate, as Argo CD's repo server runs it.
     let cmp_tenant = fleet.tenants[fleet.cmp].name.clone();
     let cmp_runs = (runs * 5).max(10);
@@ -1281,6 +1300,10 @@ fn bench() -> Result<(), String> {
         "≤ 0.25x",
         r <= 0.25,
     ));
+    rows.push(row(
+        "render --check, no incremental cache (CI)",
+        both(&check),
+    ));
     rows.push(Row {
         what: "validate".into(),
         value: both(&validate),
@@ -1297,6 +1320,7 @@ fn bench() -> Result<(), String> {
         ("full render", full.rss()),
         ("nothing changed", unchanged.rss()),
         ("one changed", one.rss()),
+        ("render --check", check.rss()),
         ("validate", validate.rss()),
         ("cmp generate", cmp_rss),
     ];
@@ -1335,6 +1359,7 @@ fn bench() -> Result<(), String> {
             ("cp", &copy),
             ("unchanged", &unchanged),
             ("one", &one),
+            ("check", &check),
             ("validate", &validate),
         ];
         all.iter()

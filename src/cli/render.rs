@@ -4,6 +4,7 @@
 use super::{Outcome, args::RenderArgs, fail, print_stdout, report};
 use crate::diagnostics::{Diagnostic, Label, codes};
 use crate::emit::{ChangeKind, Mode, Plan, Scope, Session};
+use crate::objects::OutputTree;
 use crate::render::tenant_prefixes;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -125,12 +126,6 @@ pub fn run(args: &RenderArgs) -> Outcome {
         .filter(|n| !clean.contains(n))
         .collect();
     timings.mark("incremental cache");
-    // `--check` keeps the rendered objects for its per-object diff, so it renders at once.
-    let batch = if args.check {
-        dirty.len().max(1)
-    } else {
-        BATCH
-    };
     let renderer =
         crate::render::Renderer::new(&compiled.resolved, &compiled.templates, &mut diags);
     if diags.has_errors() {
@@ -152,55 +147,73 @@ pub fn run(args: &RenderArgs) -> Outcome {
         })
         .collect();
     let mut batches: Vec<&[&crate::resolve::ResolvedTenant]> =
-        dirty_tenants.chunks(batch).collect();
+        dirty_tenants.chunks(BATCH).collect();
     if batches.is_empty() {
         batches.push(&[]);
     }
-    let mut checked_tree = None;
     // One batch renders and serializes while the previous one is compared with the disk and
     // staged: the file system's work and the CPU's overlap instead of waiting for each other.
     let render_batch = |i: usize, batch: &[&crate::resolve::ResolvedTenant]| {
         let mut found = crate::diagnostics::Diagnostics::default();
         // Platform-wide files come with the first batch only.
-        let platform = (i == 0).then(|| renderer.platform());
-        if args.check {
-            // `--check` keeps the objects for its per-object diff.
-            let mut tree = renderer.tenants(batch, &mut found);
-            tree.extend(platform.unwrap_or_default());
-            if found.has_errors() {
-                return (found, None, None);
-            }
-            let files = crate::emit::serialize(&tree);
-            return (found, Some(files), Some(tree));
-        }
+        let platform = if i == 0 {
+            renderer.platform()
+        } else {
+            OutputTree::default()
+        };
+        let mut files = crate::emit::serialize(&platform);
+        let mut tree = if args.check {
+            platform
+        } else {
+            OutputTree::default()
+        };
         // Each tenant's objects are serialized and freed by the thread that built them, while
-        // they are still in its cache (and a thread frees its own allocations fastest).
-        let parts: Vec<(BTreeMap<String, String>, Vec<Diagnostic>)> = batch
+        // they are still in its cache (and a thread frees its own allocations fastest);
+        // `--check` keeps them for its per-object diff.
+        let parts: Vec<RenderedTenant> = batch
             .par_iter()
             .map(|tenant| {
                 let mut local = Vec::new();
                 let tree = renderer.tenant(tenant, &mut local);
-                (crate::emit::serialize(&tree), local)
+                let files = crate::emit::serialize(&tree);
+                (files, args.check.then_some(tree), local)
             })
             .collect();
-        let mut files = platform
-            .map(|tree| crate::emit::serialize(&tree))
-            .unwrap_or_default();
-        for (part, local) in parts {
+        for (part, objects, local) in parts {
             found.extend(local);
             files.extend(part);
+            tree.extend(objects.unwrap_or_default());
         }
-        if found.has_errors() {
-            return (found, None, None);
-        }
-        (found, Some(files), None)
+        let files = (!found.has_errors()).then_some(files);
+        (found, files, tree)
     };
-    let mut staging = None;
-    for (i, names) in batches.into_iter().enumerate() {
+    // `--check`: the objects of the files that differ, for the per-object diff.
+    let mut checked_tree = OutputTree::default();
+    let mut staging: Option<(BTreeMap<String, String>, OutputTree)> = None;
+    let mut stage_previous = |session: &mut Session,
+                              staged: Option<(BTreeMap<String, String>, OutputTree)>|
+     -> Result<(), crate::emit::EmitError> {
+        let Some((files, mut tree)) = staged else {
+            return Ok(());
+        };
+        let before = session.changes().len();
+        session.add(files)?;
+        if tree.files.is_empty() {
+            return Ok(());
+        }
+        let changed: BTreeSet<&str> = session.changes()[before..]
+            .iter()
+            .map(|c| c.path.as_str())
+            .collect();
+        tree.files.retain(|path, _| changed.contains(path.as_str()));
+        checked_tree.extend(tree);
+        Ok(())
+    };
+    for (i, batch) in batches.into_iter().enumerate() {
         let previous = staging.take();
         let ((found, files, tree), added) = rayon::join(
-            || render_batch(i, names),
-            || previous.map_or(Ok(()), |files| session.add(files)),
+            || render_batch(i, batch),
+            || stage_previous(&mut session, previous),
         );
         diags.extend(found);
         if let Err(e) = added {
@@ -214,10 +227,9 @@ pub fn run(args: &RenderArgs) -> Outcome {
             eprintln!("tenantc: nothing written: fix the errors above first");
             return Outcome::Findings;
         };
-        staging = Some(files);
-        checked_tree = tree.or(checked_tree);
+        staging = Some((files, tree));
     }
-    if let Some(Err(e)) = staging.map(|files| session.add(files)) {
+    if let Err(e) = stage_previous(&mut session, staging) {
         drop(session);
         report(diags, &compiled.sources, args.repo.format, false);
         return fail(&e.to_string());
@@ -237,8 +249,7 @@ pub fn run(args: &RenderArgs) -> Outcome {
     report(diags, &compiled.sources, args.repo.format, false);
     if args.check {
         let facts = crate::diff::facts_of(&compiled.resolved);
-        let tree = checked_tree.unwrap_or_default();
-        return check(&plan, &tree, facts, args);
+        return check(&plan, &checked_tree, facts, args);
     }
     let committed = session.commit(&plan);
     timings.mark("write");
@@ -272,6 +283,14 @@ pub fn run(args: &RenderArgs) -> Outcome {
     );
     Outcome::Success
 }
+
+/// One tenant's serialized files, its objects when `--check` needs them for its diff, and
+/// what its render reported.
+type RenderedTenant = (
+    BTreeMap<String, String>,
+    Option<OutputTree>,
+    Vec<Diagnostic>,
+);
 
 /// Identifies this tenantc build, so that a new build renders everything again: the
 /// executable's size and modification time (cheap, and changes with every build).

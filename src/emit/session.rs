@@ -60,6 +60,11 @@ impl Session {
         })
     }
 
+    /// The files found to differ so far, in the order they were added.
+    pub fn changes(&self) -> &[FileChange] {
+        &self.changes
+    }
+
     /// The lock found on disk, if any.
     pub fn old_lock(&self) -> Option<&Lock> {
         self.old_lock.as_ref()

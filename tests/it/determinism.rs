@@ -4,6 +4,7 @@
 //! `out/` of the repository.
 
 use crate::support::{Ran, example_inputs, read_tree, root, run, tenantc, tree_diff, write_files};
+use std::fs;
 use std::path::{Path, PathBuf};
 
 /// Input files with their bytes, as relative `/` paths.
@@ -193,9 +194,69 @@ fn a_render_of_many_batches_is_the_same_for_any_thread_count_and_all_or_nothing(
         panic!("--jobs 1 and --jobs 4 differ:\n{diff}");
     }
 
+    // `render --check` without the incremental cache (as in CI, on a fresh checkout) renders
+    // in batches too and keeps the objects of the files that differ only: hand edits in the
+    // first and the last batch both get their per-object diff, the same for any thread count.
+    let first = "bulk-0000";
+    let last = format!("bulk-{:04}", MANY - 1);
+    let mut edited = Vec::new();
+    for tenant in [first, last.as_str()] {
+        let (path, text) = rendered
+            .iter()
+            .map(|(path, bytes)| (path, String::from_utf8_lossy(bytes)))
+            .find(|(path, text)| {
+                path.starts_with(&format!("tenants/{tenant}/kubernetes/"))
+                    && text.contains(&format!("{tenant}-admins"))
+            })
+            .unwrap_or_else(|| panic!("no file of {tenant} names its admins"));
+        let text = text.replace(&format!("{tenant}-admins"), &format!("{tenant}-intruders"));
+        fs::write(one.join(path), text).unwrap();
+        edited.push(path.clone());
+    }
+    fs::remove_dir_all(one.join(".tenantc")).unwrap();
+    let check = |jobs: &str| {
+        run(tenantc()
+            .args(["render", "--check", "--jobs", jobs, "--repo"])
+            .arg(&repo)
+            .arg("--out")
+            .arg(&one))
+    };
+    let checked = check("1");
+    checked.expect_code(1, "render --check after hand edits in two batches");
+    let headers: Vec<&str> = checked
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("--- a/") || l.starts_with("+++ b/"))
+        .collect();
+    let expected: Vec<String> = edited
+        .iter()
+        .flat_map(|p| [format!("--- a/{p}"), format!("+++ b/{p}")])
+        .collect();
+    assert_eq!(headers, expected, "{}", checked.stdout);
+    for tenant in [first, last.as_str()] {
+        assert!(
+            checked
+                .stdout
+                .contains(&format!("-  name: {tenant}-intruders\n"))
+                && checked
+                    .stdout
+                    .contains(&format!("+  name: {tenant}-admins\n")),
+            "no per-object diff for {tenant}:\n{}",
+            checked.stdout
+        );
+    }
+    assert_eq!(
+        check("4").stdout,
+        checked.stdout,
+        "--jobs 4 reports otherwise"
+    );
+    render_into(&repo, &one, "2").expect_code(0, "render after the check");
+    if let Some(diff) = tree_diff(&rendered, &read_tree(&one)) {
+        panic!("render did not repair the hand edits:\n{diff}");
+    }
+
     // An add-on that fails for the last tenant only: its batch comes after others were
     // staged, and still nothing under out/ changes.
-    let last = format!("bulk-{:04}", MANY - 1);
     let template = format!(
         "{{% if tenant.name == \"{last}\" %}}{{{{ missing }}}}{{% endif %}}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: marker\ndata:\n  tenant: {{{{ tenant.name }}}}\n"
     );
