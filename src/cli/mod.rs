@@ -9,6 +9,7 @@ mod args;
 mod cmp;
 mod diff;
 mod render;
+mod render_batches;
 mod schema;
 mod validate;
 

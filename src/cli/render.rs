@@ -1,16 +1,11 @@
 //! `tenantc render`: renders into the output directory, or with `--check` reports how it
 //! differs.
 
-use super::{Outcome, args::RenderArgs, fail, print_stdout, report};
+use super::{Outcome, args::RenderArgs, fail, print_stdout, render_batches, report};
 use crate::diagnostics::{Diagnostic, Label, codes};
 use crate::emit::{ChangeKind, Mode, Plan, Scope, Session};
-use crate::objects::OutputTree;
 use crate::render::tenant_prefixes;
-use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
-
-/// Tenants rendered per batch: bounds memory to one batch's objects and text.
-const BATCH: usize = 256;
+use std::collections::BTreeSet;
 
 /// Runs `render`.
 ///
@@ -134,8 +129,6 @@ pub fn run(args: &RenderArgs) -> Outcome {
         eprintln!("tenantc: nothing written: fix the errors above first");
         return Outcome::Findings;
     }
-    // Batches are slices of the fleet: each costs what its tenants cost, however large the
-    // fleet (the tenants are sorted by name).
     let tenants = &compiled.resolved.tenants;
     let dirty_tenants: Vec<&crate::resolve::ResolvedTenant> = dirty
         .iter()
@@ -146,97 +139,26 @@ pub fn run(args: &RenderArgs) -> Outcome {
             Some(&tenants[i])
         })
         .collect();
-    // `--check` holds a batch's objects until the batch is compared with the disk: half a
-    // batch keeps its memory where `render`'s is (10k fleet: 200 MiB; 230 with full batches).
-    let batch = if args.check { BATCH / 2 } else { BATCH };
-    let mut batches: Vec<&[&crate::resolve::ResolvedTenant]> =
-        dirty_tenants.chunks(batch).collect();
-    if batches.is_empty() {
-        batches.push(&[]);
-    }
-    // One batch renders and serializes while the previous one is compared with the disk and
-    // staged: the file system's work and the CPU's overlap instead of waiting for each other.
-    let render_batch = |i: usize, batch: &[&crate::resolve::ResolvedTenant]| {
-        let mut found = crate::diagnostics::Diagnostics::default();
-        // Platform-wide files come with the first batch only.
-        let platform = if i == 0 {
-            renderer.platform()
-        } else {
-            OutputTree::default()
-        };
-        let mut files = crate::emit::serialize(&platform);
-        let mut tree = if args.check {
-            platform
-        } else {
-            OutputTree::default()
-        };
-        // Each tenant's objects are serialized and freed by the thread that built them, while
-        // they are still in its cache (and a thread frees its own allocations fastest);
-        // `--check` keeps them for its per-object diff.
-        let parts: Vec<RenderedTenant> = batch
-            .par_iter()
-            .map(|tenant| {
-                let mut local = Vec::new();
-                let tree = renderer.tenant(tenant, &mut local);
-                let files = crate::emit::serialize(&tree);
-                (files, args.check.then_some(tree), local)
-            })
-            .collect();
-        for (part, objects, local) in parts {
-            found.extend(local);
-            files.extend(part);
-            tree.extend(objects.unwrap_or_default());
-        }
-        let files = (!found.has_errors()).then_some(files);
-        (found, files, tree)
-    };
-    // `--check`: the objects of the files that differ, for the per-object diff.
-    let mut checked_tree = OutputTree::default();
-    let mut staging: Option<(BTreeMap<String, String>, OutputTree)> = None;
-    let mut stage_previous = |session: &mut Session,
-                              staged: Option<(BTreeMap<String, String>, OutputTree)>|
-     -> Result<(), crate::emit::EmitError> {
-        let Some((files, mut tree)) = staged else {
-            return Ok(());
-        };
-        let before = session.changes().len();
-        session.add(files)?;
-        if tree.files.is_empty() {
-            return Ok(());
-        }
-        let changed: BTreeSet<&str> = session.changes()[before..]
-            .iter()
-            .map(|c| c.path.as_str())
-            .collect();
-        tree.files.retain(|path, _| changed.contains(path.as_str()));
-        checked_tree.extend(tree);
-        Ok(())
-    };
-    for (i, batch) in batches.into_iter().enumerate() {
-        let previous = staging.take();
-        let ((found, files, tree), added) = rayon::join(
-            || render_batch(i, batch),
-            || stage_previous(&mut session, previous),
-        );
-        diags.extend(found);
-        if let Err(e) = added {
+    let checked_tree = match render_batches::run(
+        &renderer,
+        &dirty_tenants,
+        &mut session,
+        args.check,
+        &mut diags,
+    ) {
+        Ok(tree) => tree,
+        Err(stopped) => {
             drop(session);
             report(diags, &compiled.sources, args.repo.format, false);
-            return fail(&e.to_string());
+            return match stopped {
+                render_batches::Stopped::Findings => {
+                    eprintln!("tenantc: nothing written: fix the errors above first");
+                    Outcome::Findings
+                }
+                render_batches::Stopped::Failed(e) => fail(&e.to_string()),
+            };
         }
-        let Some(files) = files else {
-            drop(session);
-            report(diags, &compiled.sources, args.repo.format, false);
-            eprintln!("tenantc: nothing written: fix the errors above first");
-            return Outcome::Findings;
-        };
-        staging = Some((files, tree));
-    }
-    if let Err(e) = stage_previous(&mut session, staging) {
-        drop(session);
-        report(diags, &compiled.sources, args.repo.format, false);
-        return fail(&e.to_string());
-    }
+    };
     timings.mark("render, serialize, compare, stage");
     let plan = session.plan(&scope);
     for path in &plan.unowned {
@@ -286,14 +208,6 @@ pub fn run(args: &RenderArgs) -> Outcome {
     );
     Outcome::Success
 }
-
-/// One tenant's serialized files, its objects when `--check` needs them for its diff, and
-/// what its render reported.
-type RenderedTenant = (
-    BTreeMap<String, String>,
-    Option<OutputTree>,
-    Vec<Diagnostic>,
-);
 
 /// Identifies this tenantc build, so that a new build renders everything again: the
 /// executable's size and modification time (cheap, and changes with every build).
