@@ -16,12 +16,14 @@
 //!    (`tenantc diff`, `render --check`).
 //!
 //! [`pipeline`] runs the stages in order; [`diagnostics`] is the error type they share;
+//! [`digest`] writes the SHA-256 digests the lock and the incremental cache keep;
 //! [`cli`] is the only module that prints.
 
 pub mod check;
 pub mod cli;
 pub mod diagnostics;
 pub mod diff;
+pub mod digest;
 pub mod emit;
 pub mod load;
 pub mod model;

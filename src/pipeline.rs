@@ -5,6 +5,7 @@ use crate::diagnostics::Diagnostics;
 use crate::objects::OutputTree;
 use crate::resolve::Resolved;
 use crate::source::SourceMap;
+use rayon::prelude::*;
 use std::io;
 use std::path::Path;
 
@@ -110,7 +111,7 @@ pub fn repository_digest(sources: &SourceMap, build: &str) -> String {
         h.update((part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    crate::digest::hex(&h.finalize())
 }
 
 /// Per tenant, a digest of everything its files are rendered from: `build` (which tenantc),
@@ -136,18 +137,32 @@ pub fn fingerprints(
         feed(&mut global, &template.path);
         feed(&mut global, &template.text);
     }
-    compiled
+    // Everything up to the tier file, hashed once per tier rather than once per tenant.
+    let by_tier: std::collections::BTreeMap<&str, Sha256> = compiled
+        .resolved
+        .tier_files
+        .iter()
+        .map(|(tier, file)| {
+            let mut h = global.clone();
+            feed(&mut h, text(file));
+            (tier.as_str(), h)
+        })
+        .collect();
+    let mut no_tier = global;
+    feed(&mut no_tier, "");
+    let fingerprints: Vec<(String, String)> = compiled
         .resolved
         .tenants
-        .iter()
+        .par_iter()
         .map(|tenant| {
-            let mut h = global.clone();
-            let tier_file = compiled.resolved.tier_files.get(&tenant.tenant.spec.tier);
-            feed(&mut h, text(tier_file.map_or("", String::as_str)));
+            let mut h = by_tier
+                .get(tenant.tenant.spec.tier.as_str())
+                .unwrap_or(&no_tier)
+                .clone();
             feed(&mut h, &tenant.file);
             feed(&mut h, text(&tenant.file));
-            let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
-            (tenant.name.clone(), hex)
+            (tenant.name.clone(), crate::digest::hex(&h.finalize()))
         })
-        .collect()
+        .collect();
+    fingerprints.into_iter().collect()
 }

@@ -178,7 +178,7 @@ pub(super) fn flag(
     let old = old_facts.get(&tenant);
     let new = new_facts.get(&tenant);
     let base_lifecycle = old.and_then(|f| f.lifecycle);
-    if group.status == super::GroupStatus::Removed
+    if group.status == super::ChangeKind::Removed
         && base_lifecycle != Some(Lifecycle::Decommissioned)
     {
         group.destructive.push(match base_lifecycle {
@@ -195,7 +195,7 @@ pub(super) fn flag(
         });
     }
     // A tenant removed as a whole is one destructive change, not one per namespace.
-    let removed = group.status == super::GroupStatus::Removed;
+    let removed = group.status == super::ChangeKind::Removed;
     for change in &mut group.changes {
         if removed
             || change.kind != ChangeKind::Removed
@@ -224,7 +224,7 @@ pub(super) fn flag(
     let (Some(old), Some(new)) = (old, new) else {
         return;
     };
-    if group.status != super::GroupStatus::Changed {
+    if group.status != super::ChangeKind::Changed {
         return;
     }
     let tier_note = match (&old.tier, &new.tier) {

@@ -35,7 +35,7 @@ pub struct Side<'a> {
     pub tenants: Option<BTreeMap<String, TenantFacts>>,
 }
 
-/// How an object changes.
+/// How an object, or a tenant's whole group of objects, changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ChangeKind {
     /// Only in the new tree.
@@ -117,35 +117,13 @@ pub fn object_title(key: &ObjectKey) -> String {
     }
 }
 
-/// Whether a tenant is new, gone or changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GroupStatus {
-    /// Only in the new tree.
-    Added,
-    /// In both.
-    Changed,
-    /// Only in the old tree.
-    Removed,
-}
-
-impl GroupStatus {
-    /// The word used in every format.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Added => "added",
-            Self::Changed => "changed",
-            Self::Removed => "removed",
-        }
-    }
-}
-
 /// The changes of one tenant, or of the platform-wide files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Group {
     /// The tenant; `None` for platform-wide objects.
     pub tenant: Option<String>,
-    /// Whether the tenant is new, gone or changed.
-    pub status: GroupStatus,
+    /// Whether the tenant is new (added), gone (removed) or changed.
+    pub status: ChangeKind,
     /// Its objects that differ, by namespace, kind order and name.
     pub changes: Vec<Change>,
     /// Destructive changes of the tenant as a whole (removal, isolation, network, node pool).
@@ -327,11 +305,11 @@ pub fn diff(old: &Side<'_>, new: &Side<'_>) -> Report {
                 old_tenants.contains(t.as_str()),
                 new_tenants.contains(t.as_str()),
             ) {
-                (false, true) => GroupStatus::Added,
-                (true, false) => GroupStatus::Removed,
-                _ => GroupStatus::Changed,
+                (false, true) => ChangeKind::Added,
+                (true, false) => ChangeKind::Removed,
+                _ => ChangeKind::Changed,
             },
-            None => GroupStatus::Changed,
+            None => ChangeKind::Changed,
         };
         changes.sort_by_cached_key(|c| sort_key(&c.key));
         let mut group = Group {

@@ -47,7 +47,7 @@ fn matches_objects_by_key_across_files() {
     assert_eq!(report.groups.len(), 1);
     let group = &report.groups[0];
     assert_eq!(group.tenant.as_deref(), Some("a"));
-    assert_eq!(group.status, GroupStatus::Changed);
+    assert_eq!(group.status, ChangeKind::Changed);
     assert_eq!(group.changes.len(), 1, "{group:#?}");
     let change = &group.changes[0];
     assert_eq!(change.kind, ChangeKind::Changed);
@@ -84,7 +84,7 @@ fn removing_an_active_tenant_is_destructive_and_a_decommissioned_one_is_not() {
     let report = diff(&side(&old), &side(&new));
     assert_eq!(report.groups.len(), 2);
     let a = &report.groups[0];
-    assert_eq!(a.status, GroupStatus::Removed);
+    assert_eq!(a.status, ChangeKind::Removed);
     assert_eq!(a.destructive.len(), 1, "{a:#?}");
     assert!(a.destructive[0].contains("`active`"));
     // One destructive change for the tenant, not one more per namespace.
@@ -112,7 +112,7 @@ fn a_removed_namespace_of_an_active_tenant_is_destructive() {
     )];
     let report = diff(&side(&old), &side(&new));
     let group = &report.groups[0];
-    assert_eq!(group.status, GroupStatus::Changed);
+    assert_eq!(group.status, ChangeKind::Changed);
     assert!(group.destructive.is_empty());
     assert_eq!(group.changes.len(), 1);
     assert!(

@@ -79,10 +79,17 @@ pub fn write_cache(out_dir: &Path, cache: &OutputCache) -> Result<(), EmitError>
             "# tenantc's incremental cache: local, never committed\n*\n",
         )?;
     }
-    let text = serde_json::to_string(&OutputCache {
+    /// The cache as written: this format's version, the entries borrowed.
+    #[derive(Serialize)]
+    struct Written<'a> {
+        version: u32,
+        tenants: &'a BTreeMap<String, CachedTenant>,
+        repository: &'a Option<CachedRepository>,
+    }
+    let text = serde_json::to_string(&Written {
         version: FORMAT,
-        tenants: cache.tenants.clone(),
-        repository: cache.repository.clone(),
+        tenants: &cache.tenants,
+        repository: &cache.repository,
     })
     .map_err(|e| EmitError(format!("cannot encode the cache: {e}")))?;
     write_atomic(&dir.join(CACHE_FILE), &text).map(|_| ())

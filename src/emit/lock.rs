@@ -2,7 +2,6 @@
 //! the owner of exactly those files.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 /// The lock file's name inside the output directory.
@@ -36,15 +35,4 @@ impl Lock {
         text.push('\n');
         text
     }
-}
-
-/// `sha256:<hex>` of `bytes`.
-pub fn digest(bytes: &[u8]) -> String {
-    let hash = Sha256::digest(bytes);
-    let mut out = String::with_capacity(71);
-    out.push_str("sha256:");
-    for b in hash.iter() {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
 }

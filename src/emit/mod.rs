@@ -15,7 +15,7 @@ pub use cache::{
     CACHE_DIR, CachedRepository, CachedTenant, FileStamp, OutputCache, clean_tenants, read_cache,
     unchanged_output, write_cache,
 };
-pub use lock::{LOCK_FILE, Lock, digest};
+pub use lock::{LOCK_FILE, Lock};
 pub use serialize::{json, serialize, serialize_file, yaml_stream};
 pub use session::{Committed, Mode, Session};
 

@@ -6,8 +6,8 @@
 
 use super::{
     ChangeKind, EmitError, FileChange, FileStamp, LOCK_FILE, Lock, Plan, Scope, Summary,
-    TEMP_SUFFIX, digest, io_error, is_safe_relative, read_existing, remove_empty_parents,
-    temp_path, write_lock, write_temp,
+    TEMP_SUFFIX, io_error, is_safe_relative, read_existing, remove_empty_parents, temp_path,
+    write_lock, write_temp,
 };
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -109,7 +109,7 @@ impl Session {
                     _ => None,
                 };
                 Ok(Compared {
-                    digest: digest(new.as_bytes()),
+                    digest: crate::digest::sha256_tagged(new.as_bytes()),
                     path,
                     change,
                     stamp,

@@ -238,7 +238,7 @@ fn tags(tenant: &ResolvedTenant, gcp: bool) -> BTreeMap<String, String> {
 /// The first 8 hex digits of the name's SHA-256: keeps shortened names unique.
 fn short_hash(name: &str) -> String {
     let digest = Sha256::digest(name.as_bytes());
-    digest[..4].iter().map(|b| format!("{b:02x}")).collect()
+    crate::digest::hex(&digest[..4])
 }
 
 /// `prefix` + `name` when it fits in `max` characters; otherwise the name is cut and a hash
