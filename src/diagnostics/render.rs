@@ -81,12 +81,31 @@ fn snippet(out: &mut String, label: &LocatedLabel, sources: &SourceMap, gutter: 
         }
         return;
     };
-    let line: String = line.chars().take(200).collect();
-    let available = line.chars().count().saturating_sub(p.column - 1).max(1);
+    // At most 200 characters of the line; past column 120, a window from 60 characters
+    // before the column, marked with `…`, so the caret and its message stay in view.
+    let skip = if p.column > 120 { p.column - 61 } else { 0 };
+    let marker = if skip > 0 { "…" } else { "" };
+    let shown: String = line.chars().skip(skip).take(200).collect();
+    let before = p.column - 1 - skip;
+    let available = shown.chars().count().saturating_sub(before).max(1);
     let carets = "^".repeat(p.len.min(available));
     let _ = writeln!(out, "{gutter} |");
-    let _ = writeln!(out, "{} | {line}", p.line);
-    let pad = " ".repeat(p.column - 1);
+    let _ = writeln!(out, "{} | {marker}{shown}", p.line);
+    // Tabs stay tabs under the text, so the caret lines up however a terminal expands them.
+    let pad: String = marker
+        .chars()
+        .map(|_| ' ')
+        .chain(
+            shown
+                .chars()
+                .take(before)
+                .map(|c| if c == '\t' { '\t' } else { ' ' }),
+        )
+        .chain(std::iter::repeat_n(
+            ' ',
+            before.saturating_sub(shown.chars().count()),
+        ))
+        .collect();
     if label.message.is_empty() {
         let _ = writeln!(out, "{gutter} | {pad}{carets}");
     } else {

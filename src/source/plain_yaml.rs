@@ -110,7 +110,7 @@ impl<'a> Reader<'a, '_> {
             self.at += 1;
             let (key, rest) = split_entry(line.content)?;
             let value = match rest {
-                Some(rest) => inline(rest)?,
+                Some(rest) => inline(rest, depth + 1)?,
                 None => self.nested(indent, depth, true)?,
             };
             if map.insert(key.to_string(), value).is_some() {
@@ -157,14 +157,14 @@ impl<'a> Reader<'a, '_> {
                     let inner = indent + 2;
                     let mut map = Map::new();
                     let first = match value {
-                        Some(value) => inline(value)?,
+                        Some(value) => inline(value, depth + 2)?,
                         None => self.nested(inner, depth + 1, true)?,
                     };
                     map.insert(key.to_string(), first);
                     self.entries(inner, depth + 1, &mut map)?;
                     items.push(Value::Object(map));
                 }
-                _ => items.push(inline(rest)?),
+                _ => items.push(inline(rest, depth + 1)?),
             }
         }
         Some(Value::Array(items))
@@ -189,22 +189,28 @@ fn split_entry(content: &str) -> Option<(&str, Option<&str>)> {
     }
 }
 
-/// A value written on the line of its key or item.
-fn inline(text: &str) -> Option<Value> {
-    let (value, rest) = flow_value(text)?;
+/// A value written on the line of its key or item, `depth` levels down.
+fn inline(text: &str, depth: usize) -> Option<Value> {
+    let (value, rest) = flow_value(text, depth)?;
     rest.is_empty().then_some(value)
 }
 
-/// A scalar or one-line flow collection at the start of `text`, and what follows it.
-fn flow_value(text: &str) -> Option<(Value, &str)> {
+/// A scalar or one-line flow collection at the start of `text`, and what follows it. Flow
+/// collections nest by recursion, so past `MAX_DEPTH` levels the text is left to
+/// serde-saphyr, whose depth limit reports it (a 10 KB line of `[` would otherwise overflow
+/// the stack).
+fn flow_value(text: &str, depth: usize) -> Option<(Value, &str)> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
     match text.as_bytes().first()? {
         b'"' => {
             let end = quoted_end(text)?;
             let value: String = serde_json::from_str(&text[..end]).ok()?;
             Some((Value::String(value), &text[end..]))
         }
-        b'{' => flow_mapping(&text[1..]),
-        b'[' => flow_sequence(&text[1..]),
+        b'{' => flow_mapping(&text[1..], depth + 1),
+        b'[' => flow_sequence(&text[1..], depth + 1),
         _ => {
             let end = text.find([',', ']', '}']).unwrap_or(text.len());
             Some((scalar(&text[..end])?, &text[end..]))
@@ -226,8 +232,8 @@ fn quoted_end(text: &str) -> Option<usize> {
     None
 }
 
-/// `{k: v, k: v}` after its `{`.
-fn flow_mapping(mut text: &str) -> Option<(Value, &str)> {
+/// `{k: v, k: v}` after its `{`, whose entries are `depth` levels down.
+fn flow_mapping(mut text: &str, depth: usize) -> Option<(Value, &str)> {
     let mut map = Map::new();
     if let Some(rest) = text.strip_prefix('}') {
         return Some((Value::Object(map), rest));
@@ -238,7 +244,7 @@ fn flow_mapping(mut text: &str) -> Option<(Value, &str)> {
         if !is_plain_word(key) {
             return None;
         }
-        let (value, rest) = flow_value(&text[colon + 2..])?;
+        let (value, rest) = flow_value(&text[colon + 2..], depth)?;
         if map.insert(key.to_string(), value).is_some() {
             return None;
         }
@@ -249,14 +255,14 @@ fn flow_mapping(mut text: &str) -> Option<(Value, &str)> {
     }
 }
 
-/// `[a, b]` after its `[`.
-fn flow_sequence(mut text: &str) -> Option<(Value, &str)> {
+/// `[a, b]` after its `[`, whose items are `depth` levels down.
+fn flow_sequence(mut text: &str, depth: usize) -> Option<(Value, &str)> {
     let mut items = Vec::new();
     if let Some(rest) = text.strip_prefix(']') {
         return Some((Value::Array(items), rest));
     }
     loop {
-        let (value, rest) = flow_value(text)?;
+        let (value, rest) = flow_value(text, depth)?;
         items.push(value);
         if let Some(rest) = rest.strip_prefix(']') {
             return Some((Value::Array(items), rest));
@@ -384,6 +390,19 @@ mod tests {
             )
             .is_some()
         );
+    }
+
+    #[test]
+    fn deep_flow_nesting_is_left_to_serde_saphyr_without_recursing() {
+        // As deep as a text the reader is given can nest (64 KiB); it used to recurse once per
+        // level and overflow the stack.
+        for open in ["[", "{a: "] {
+            let close = if open == "[" { "]" } else { "}" };
+            let text = format!("a: {}1{}\n", open.repeat(30_000), close.repeat(30_000));
+            assert_eq!(parse_stream(&text), None);
+        }
+        let shallow = format!("a: {}1{}\n", "[".repeat(20), "]".repeat(20));
+        assert!(parse_stream(&shallow).is_some());
     }
 
     #[test]
