@@ -25,7 +25,7 @@ pub fn run(args: &DiffArgs) -> Outcome {
         false,
     );
     let Some(tree) = tree.filter(|_| !failed) else {
-        eprintln!("tenantc: nothing compared: fix the errors above first");
+        status!("tenantc: nothing compared: fix the errors above first");
         return Outcome::Findings;
     };
     let new_files = crate::emit::serialize(&tree);
@@ -66,14 +66,14 @@ pub fn run(args: &DiffArgs) -> Outcome {
             Err(e) => return fail(&format!("cannot read the revision `{rev}`: {e}")),
         };
         let Some(base_tree) = base_tree else {
-            eprintln!("tenantc: the base revision `{rev}` does not compile:");
+            status!("tenantc: the base revision `{rev}` does not compile:");
             report(
                 base.diagnostics,
                 &base.sources,
                 DiagnosticFormat::Human,
                 false,
             );
-            eprintln!("tenantc: nothing compared: the base `{rev}` has errors");
+            status!("tenantc: nothing compared: the base `{rev}` has errors");
             return Outcome::Findings;
         };
         let old_files = crate::emit::serialize(&base_tree);
@@ -119,17 +119,17 @@ fn print(result: &Report, baseline: &Baseline, format: DiffFormat) {
 /// Says on stderr what was found, and decides the exit code.
 fn outcome(result: &Report, baseline: &Baseline, exit_code: bool, deny: bool) -> Outcome {
     if result.is_empty() {
-        eprintln!("tenantc: no changes compared with {}", baseline.description);
+        status!("tenantc: no changes compared with {}", baseline.description);
         return Outcome::Success;
     }
-    eprintln!(
+    status!(
         "tenantc: compared with {}: {}",
         baseline.description,
         crate::diff::summary_line(result)
     );
     let destructive = result.destructive_count();
     if destructive > 0 && deny {
-        eprintln!(
+        status!(
             "tenantc: refusing {destructive} destructive change{} (--deny-destructive)",
             if destructive == 1 { "" } else { "s" }
         );

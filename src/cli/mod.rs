@@ -5,6 +5,15 @@
 //! The only module that prints.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+/// `eprintln!` that ignores a closed or failing stderr (`tenantc validate 2>&1 | head -1`):
+/// a message nobody can read must not turn a finished command into a panic (exit 101).
+macro_rules! status {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod args;
 mod cmp;
 mod diff;
@@ -106,12 +115,12 @@ impl Timings {
         let Some(start) = self.start else { return };
         for (stage, d, rss) in &self.marks {
             let rss = rss.map_or(String::new(), |k| format!(" (resident {} MiB)", k / 1024));
-            eprintln!(
+            status!(
                 "tenantc: timing: {stage}: {:.1} ms{rss}",
                 d.as_secs_f64() * 1e3
             );
         }
-        eprintln!(
+        status!(
             "tenantc: timing: total: {:.1} ms",
             start.elapsed().as_secs_f64() * 1e3
         );
@@ -128,7 +137,7 @@ fn resident_kib() -> Option<u64> {
 
 /// Prints an I/O or internal error as one `tenantc:` line and returns exit code 2.
 pub(crate) fn fail(message: &str) -> Outcome {
-    eprintln!("tenantc: {message}");
+    status!("tenantc: {message}");
     Outcome::Failure
 }
 
@@ -159,10 +168,10 @@ pub(crate) fn report(
     if format != Format::Human && machine_on_stdout {
         print_stdout(&text);
     } else if !text.is_empty() {
-        eprint!("{text}");
+        let _ = std::io::stderr().write_all(text.as_bytes());
     }
     if format == Format::Human && (errors > 0 || warnings > 0) {
-        eprintln!(
+        status!(
             "{}",
             counts(
                 located.iter().filter(|d| d.is_error()).count(),

@@ -35,7 +35,7 @@ pub fn run(args: &RenderArgs) -> Outcome {
         timings.mark("read inputs, compare with the cache");
         if let Some(files) = files {
             timings.print();
-            eprintln!(
+            status!(
                 "tenantc: {files} file{} in `{}`: 0 written, 0 removed, {files} unchanged (no input changed)",
                 if files == 1 { "" } else { "s" },
                 out.display()
@@ -74,7 +74,7 @@ pub fn run(args: &RenderArgs) -> Outcome {
     let mut diags = std::mem::take(&mut compiled.diagnostics);
     if diags.has_errors() {
         report(diags, &compiled.sources, args.repo.format, false);
-        eprintln!("tenantc: nothing written: fix the errors above first");
+        status!("tenantc: nothing written: fix the errors above first");
         return Outcome::Findings;
     }
     let known: BTreeSet<&str> = compiled
@@ -126,7 +126,7 @@ pub fn run(args: &RenderArgs) -> Outcome {
     if diags.has_errors() {
         drop(session);
         report(diags, &compiled.sources, args.repo.format, false);
-        eprintln!("tenantc: nothing written: fix the errors above first");
+        status!("tenantc: nothing written: fix the errors above first");
         return Outcome::Findings;
     }
     let tenants = &compiled.resolved.tenants;
@@ -152,7 +152,7 @@ pub fn run(args: &RenderArgs) -> Outcome {
             report(diags, &compiled.sources, args.repo.format, false);
             return match stopped {
                 render_batches::Stopped::Findings => {
-                    eprintln!("tenantc: nothing written: fix the errors above first");
+                    status!("tenantc: nothing written: fix the errors above first");
                     Outcome::Findings
                 }
                 render_batches::Stopped::Failed(e) => fail(&e.to_string()),
@@ -198,7 +198,7 @@ pub fn run(args: &RenderArgs) -> Outcome {
     timings.mark("update cache");
     timings.print();
     let total = summary.written + summary.unchanged;
-    eprintln!(
+    status!(
         "tenantc: {total} file{} in `{}`: {} written, {} removed, {} unchanged",
         if total == 1 { "" } else { "s" },
         out.display(),
@@ -315,7 +315,7 @@ fn check(
     args: &RenderArgs,
 ) -> Outcome {
     if plan.is_clean() {
-        eprintln!("tenantc: `{}` is up to date", plan.out_dir.display());
+        status!("tenantc: `{}` is up to date", plan.out_dir.display());
         return Outcome::Success;
     }
     let report = crate::diff::plan_report(plan, tree, facts);
@@ -334,7 +334,7 @@ fn check(
     for t in &args.tenants {
         fix.push_str(&format!(" --tenant {t}"));
     }
-    eprintln!(
+    status!(
         "tenantc: `{}` is stale: {} to add, {} to change, {} to remove{}\ntenantc: run `{fix}` to update it",
         plan.out_dir.display(),
         count(ChangeKind::Added),

@@ -59,11 +59,11 @@ pub fn run(args: &SchemaArgs) -> Outcome {
             if let Some(out) = &args.out {
                 fix.push_str(&format!(" --out {}", out.display()));
             }
-            eprintln!("tenantc: stale schemas: {}; run `{fix}`", stale.join(", "));
+            status!("tenantc: stale schemas: {}; run `{fix}`", stale.join(", "));
             Outcome::Findings
         }
         _ => {
-            eprintln!(
+            status!(
                 "tenantc: {} schema files {}",
                 stale.len(),
                 if args.check { "stale" } else { "written" }

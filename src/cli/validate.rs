@@ -20,7 +20,7 @@ pub fn run(args: &ValidateArgs) -> Outcome {
         Outcome::Findings
     } else {
         let plural = if tenants == 1 { "" } else { "s" };
-        eprintln!("tenantc: {tenants} tenant{plural} valid");
+        status!("tenantc: {tenants} tenant{plural} valid");
         Outcome::Success
     }
 }

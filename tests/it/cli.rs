@@ -561,6 +561,26 @@ fn render_with_invalid_input_writes_nothing_and_exits_1() {
 }
 
 #[test]
+fn a_closed_stderr_is_not_a_crash() {
+    // `tenantc validate 2>&1 | head -1`: the reader goes away before tenantc has said
+    // everything. The command still ends with its own exit code, not a panic (101).
+    let (repo, _, _) = repo_with_a_bad_quantity();
+    for command in [&["validate"][..], &["render", "--check"]] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let status = tenantc()
+            .args(command)
+            .arg("--repo")
+            .arg(&repo.dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(writer)
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(1), "{command:?} with a closed stderr");
+    }
+}
+
+#[test]
 fn schema_check_passes_on_the_repo_and_fails_after_an_edit() {
     let ran = run(tenantc().current_dir(root()).args(["schema", "--check"]));
     ran.expect_code(0, "schema --check on the committed schemas/");
