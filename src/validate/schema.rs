@@ -58,7 +58,16 @@ pub fn check(kind: Kind, file: &str, value: &serde_json::Value) -> Vec<Diagnosti
     let mut found: Vec<Diagnostic> = kind
         .validator()
         .iter_errors(value)
-        .map(|e| to_diagnostic(file, e.instance_path().as_str(), e.kind(), e.instance()))
+        .map(|e| {
+            let described = e.to_string();
+            to_diagnostic(
+                file,
+                e.instance_path().as_str(),
+                e.kind(),
+                e.instance(),
+                &described,
+            )
+        })
         .collect();
     // `anyOf`/`oneOf` failures repeat what their branches say; keep the most precise first.
     found.sort();
@@ -66,11 +75,14 @@ pub fn check(kind: Kind, file: &str, value: &serde_json::Value) -> Vec<Diagnosti
     found
 }
 
+/// `described` is the validator's own sentence for the error, the last resort for kinds
+/// without a message of their own here.
 fn to_diagnostic(
     file: &str,
     pointer: &str,
     kind: &ValidationErrorKind,
     instance: &serde_json::Value,
+    described: &str,
 ) -> Diagnostic {
     let field = crate::source::unescape_segment(pointer.rsplit('/').next().unwrap_or(""));
     let shown = short(instance);
@@ -112,6 +124,20 @@ fn to_diagnostic(
                 codes::INVALID_VALUE,
                 format!("{shown} is not a valid `{field}`"),
                 Label::value(file, pointer, format!("expected one of {options}")),
+            )
+        }
+        ValidationErrorKind::OneOfNotValid { context } | ValidationErrorKind::AnyOf { context }
+            if branch_types(context).is_some() =>
+        {
+            let types = branch_types(context).unwrap_or_default();
+            (
+                codes::WRONG_TYPE,
+                format!("`{field}` has the wrong type"),
+                Label::value(
+                    file,
+                    pointer,
+                    format!("expected {types}, found {}", json_type(instance)),
+                ),
             )
         }
         ValidationErrorKind::Type { kind } => (
@@ -172,14 +198,10 @@ fn to_diagnostic(
             format!("`{field}` has too few items"),
             Label::value(file, pointer, format!("expected at least {limit}")),
         ),
-        other => (
+        _ => (
             codes::INVALID_VALUE,
             format!("`{field}` is not valid"),
-            Label::value(
-                file,
-                pointer,
-                format!("{other:?}").chars().take(120).collect::<String>(),
-            ),
+            Label::value(file, pointer, short_sentence(described)),
         ),
     };
     Diagnostic::new(code, message).at(label)
@@ -203,6 +225,31 @@ fn constants(context: &[Vec<jsonschema::ValidationError<'static>>]) -> Option<St
         }
     }
     (!values.is_empty()).then(|| values.join(", "))
+}
+
+/// When every branch of a `oneOf`/`anyOf` failed on its type (a quantity is a string or an
+/// integer, and `null` or a list is neither), the accepted types, in words.
+fn branch_types(context: &[Vec<jsonschema::ValidationError<'static>>]) -> Option<String> {
+    let mut types: Vec<String> = Vec::new();
+    for error in context.iter().flatten() {
+        let ValidationErrorKind::Type { kind } = error.kind() else {
+            return None;
+        };
+        let words = type_words(kind);
+        if !types.contains(&words) {
+            types.push(words);
+        }
+    }
+    (!types.is_empty()).then(|| types.join(" or "))
+}
+
+/// The validator's sentence, cut to fit a label.
+fn short_sentence(text: &str) -> String {
+    let mut cut: String = text.chars().take(120).collect();
+    if text.chars().count() > 120 {
+        cut.push('…');
+    }
+    cut
 }
 
 fn short(value: &serde_json::Value) -> String {
