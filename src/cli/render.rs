@@ -15,6 +15,13 @@ use std::collections::BTreeSet;
 pub fn run(args: &RenderArgs) -> Outcome {
     let repo = &args.repo.repo;
     let out = args.out.clone().unwrap_or_else(|| repo.join("out"));
+    if let Some(inputs) = inside_inputs(repo, &out) {
+        return fail(&format!(
+            "`{}` is inside the repository's `{inputs}/`: tenantc would read its own output as \
+             input; choose an output directory outside `tenants/`, `tiers/` and `templates/`",
+            out.display()
+        ));
+    }
     let only = (!args.tenants.is_empty()).then_some(args.tenants.as_slice());
     let mut timings = super::Timings::from_env();
     let build = build_id();
@@ -211,6 +218,28 @@ pub fn run(args: &RenderArgs) -> Outcome {
 
 /// Identifies this tenantc build, so that a new build renders everything again: the
 /// executable's size and modification time (cheap, and changes with every build).
+/// The input directory (`tenants`, `tiers` or `templates`) that `out` lies in, if any. Paths
+/// are compared as written, made absolute, with `.` and `..` resolved.
+fn inside_inputs(repo: &std::path::Path, out: &std::path::Path) -> Option<&'static str> {
+    let absolute = |path: &std::path::Path| {
+        let mut resolved = std::path::PathBuf::new();
+        for part in std::path::absolute(path).ok()?.components() {
+            match part {
+                std::path::Component::CurDir => {}
+                std::path::Component::ParentDir => {
+                    resolved.pop();
+                }
+                other => resolved.push(other),
+            }
+        }
+        Some(resolved)
+    };
+    let (repo, out) = (absolute(repo)?, absolute(out)?);
+    ["tenants", "tiers", "templates"]
+        .into_iter()
+        .find(|inputs| out.starts_with(repo.join(inputs)))
+}
+
 fn build_id() -> String {
     let exe = std::env::current_exe()
         .ok()

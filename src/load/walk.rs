@@ -27,6 +27,31 @@ pub fn find_files(repo: &Path, diags: &mut Diagnostics) -> io::Result<RepoFiles>
             format!("`{}` is not a directory", repo.display()),
         ));
     }
+    let present = |name: &str| std::fs::symlink_metadata(repo.join(name)).is_ok();
+    if !["platform.yaml", "tiers", "tenants"]
+        .into_iter()
+        .any(present)
+    {
+        // An empty tree would validate as a fleet of no tenants: a mistyped `--repo`, or a run
+        // from inside `tenants/`, would pass CI and render nothing.
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            "not a platform repository: no `platform.yaml`, `tiers/` or `tenants/` in it \
+             (run tenantc from the repository's root, or pass --repo DIR)",
+        ));
+    }
+    for misnamed in ["platform.yml", "platform.json"] {
+        if present(misnamed) {
+            diags.push(
+                Diagnostic::new(
+                    codes::IGNORED_FILE,
+                    "file ignored: the platform file is `platform.yaml`",
+                )
+                .at(Label::file(misnamed, ""))
+                .help("rename it to `platform.yaml`; until then the built-in defaults apply"),
+            );
+        }
+    }
     let platform = repo.join("platform.yaml");
     let platform = match std::fs::symlink_metadata(&platform) {
         Ok(m) if m.file_type().is_symlink() => {

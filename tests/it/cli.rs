@@ -561,6 +561,56 @@ fn render_with_invalid_input_writes_nothing_and_exits_1() {
 }
 
 #[test]
+fn a_directory_without_inputs_is_not_a_repository() {
+    // A mistyped `--repo`, or a run from inside `tenants/`, must not pass as a fleet of none.
+    let repo = Repo::new();
+    for dir in [repo.sibling("empty"), repo.path("tenants")] {
+        fs::create_dir_all(&dir).unwrap();
+        for command in ["validate", "render"] {
+            let ran = run(tenantc().arg(command).arg("--repo").arg(&dir));
+            ran.expect_code(2, &format!("{command} in {}", dir.display()));
+            assert!(
+                ran.stderr.contains("not a platform repository"),
+                "{command}: {}",
+                ran.stderr
+            );
+        }
+        assert!(
+            !dir.join("out").exists(),
+            "render wrote into {}",
+            dir.display()
+        );
+    }
+    // A misnamed platform file is reported, not silently replaced by the defaults.
+    fs::write(repo.path("platform.yml"), "kind: Platform\n").unwrap();
+    let ran = run(tenantc().arg("validate").arg("--repo").arg(&repo.dir));
+    assert!(
+        ran.stderr.contains("warning[W0109]") && ran.stderr.contains("platform.yml"),
+        "{}",
+        ran.stderr
+    );
+}
+
+#[test]
+fn an_output_directory_inside_the_inputs_is_refused() {
+    let repo = Repo::new();
+    let before = read_tree(&repo.dir);
+    for out in ["tenants/generated", "tiers", "templates/x/../out"] {
+        let ran = repo.render(&["--out", &repo.path(out).to_string_lossy()]);
+        ran.expect_code(2, &format!("render --out {out}"));
+        assert!(
+            ran.stderr.contains("would read its own output"),
+            "{}",
+            ran.stderr
+        );
+    }
+    assert!(
+        read_tree(&repo.dir) == before,
+        "a refused render wrote into the repository"
+    );
+}
+
+#[test]
 fn a_closed_stderr_is_not_a_crash() {
     // `tenantc validate 2>&1 | head -1`: the reader goes away before tenantc has said
     // everything. The command still ends with its own exit code, not a panic (101).
