@@ -1,8 +1,11 @@
 //! Which changes destroy a tenant's data or infrastructure, so that a reviewer cannot approve
 //! one by accident and CI can refuse them (`--deny-destructive`):
 //!
-//! - a tenant, or one of its Namespaces, removed while the tenant was not `decommissioned` in
-//!   the base (Argo CD would delete the namespaces and everything in them);
+//! - a tenant removed while it was not `decommissioned` in the base (Argo CD deletes its
+//!   Applications without their resources: its namespaces and workloads keep running with
+//!   nobody managing them, and `terraform apply` destroys a node pool under them);
+//! - one of its Namespaces removed (the Namespace stays, being `Prune=false`, but its quota,
+//!   LimitRange, NetworkPolicies and RBAC are pruned from under whatever runs in it);
 //! - a change of isolation level (the tenant moves to other nodes or another cluster);
 //! - a changed pod or service CIDR of an existing cluster (it cannot change in place);
 //! - a node pool replaced rather than updated (a new cloud, instance types, capacity type or
@@ -181,18 +184,23 @@ pub(super) fn flag(
     if group.status == super::ChangeKind::Removed
         && base_lifecycle != Some(Lifecycle::Decommissioned)
     {
-        group.destructive.push(match base_lifecycle {
-            Some(l) => format!(
-                "tenant `{tenant}` is removed while `{}` in the base: Argo CD would delete its \
-                 namespaces and everything in them; set `lifecycle: decommissioned` and merge \
-                 that first",
-                l.as_str()
-            ),
-            None => format!(
-                "tenant `{tenant}` is removed and the base does not show it `decommissioned`: \
-                 Argo CD would delete its namespaces and everything in them"
-            ),
-        });
+        let state = match base_lifecycle {
+            Some(l) => format!("is removed while `{}` in the base", l.as_str()),
+            None => "is removed and the base does not show it `decommissioned`".to_string(),
+        };
+        let infrastructure = match old.and_then(|f| f.isolation) {
+            Some(Isolation::NodePool) => {
+                ", and `terraform apply` destroys its node pool under its running pods"
+            }
+            Some(Isolation::Cluster) => ", its tenant cluster included",
+            _ => "",
+        };
+        group.destructive.push(format!(
+            "tenant `{tenant}` {state}: Argo CD deletes its Applications but not what they \
+             deployed, so its namespaces and workloads keep running with nobody managing \
+             them{infrastructure}; to delete the tenant, set `lifecycle: decommissioned` and \
+             merge that first"
+        ));
     }
     // A tenant removed as a whole is one destructive change, not one per namespace.
     let removed = group.status == super::ChangeKind::Removed;
@@ -216,8 +224,10 @@ pub(super) fn flag(
             format!("`{}`", l.as_str())
         });
         change.destructive = Some(format!(
-            "namespace `{}` is removed while its tenant is {state}: everything in it would be \
-             deleted",
+            "namespace `{}` is removed while its tenant is {state}: the namespace stays \
+             (`Prune=false`) but Argo CD prunes its quota, LimitRange, NetworkPolicies and \
+             RBAC, leaving whatever runs in it without a network fence or limits; move the \
+             workloads out first, then delete the namespace by hand",
             change.key.name
         ));
     }

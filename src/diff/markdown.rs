@@ -37,8 +37,8 @@ pub fn format_within(report: &Report, baseline: &Baseline, limit: usize) -> Stri
     let destructive = report.destructive();
     if !destructive.is_empty() {
         out.push_always(&format!(
-            "> [!CAUTION]\n> **{} destructive change{}** — merging this deletes tenant data or \
-             rebuilds tenant infrastructure:\n",
+            "> [!CAUTION]\n> **{} destructive change{}** — merging this deletes, abandons or \
+             rebuilds tenant resources:\n",
             destructive.len(),
             if destructive.len() == 1 { "" } else { "s" }
         ));
