@@ -45,6 +45,9 @@ pub fn stages(loaded: crate::load::Loaded, mut diagnostics: Diagnostics) -> Comp
     let (sources, templates) = loaded.into_sources();
     let resolved = crate::resolve::resolve(validated, &mut diagnostics);
     crate::check::check(&resolved, &mut diagnostics);
+    // Rendering compiles the add-on templates too, but `validate` renders nothing: a template
+    // that does not compile must fail the pre-commit hook, not only the render after it.
+    crate::render::check_templates(&templates, &mut diagnostics);
     Compiled {
         sources,
         resolved,

@@ -72,6 +72,14 @@ pub struct Renderer<'r> {
     clusters: crate::resolve::cluster::ClusterTemplates,
 }
 
+/// Compiles the add-on templates only to report those that do not compile (E0501), for
+/// the stages that render nothing (`validate`).
+pub fn check_templates(templates: &[Arc<SourceFile>], diags: &mut Diagnostics) {
+    let mut found = Vec::new();
+    addons::Addons::compile(templates, &mut found);
+    diags.extend(found);
+}
+
 impl<'r> Renderer<'r> {
     /// Compiles the add-on templates (reporting E0501 for those that do not compile) and the
     /// platform's cluster templates.

@@ -254,3 +254,27 @@ fn a_failing_template_leaves_the_previous_output_untouched() {
         "out/ changed"
     );
 }
+
+#[test]
+fn validate_reports_a_template_that_does_not_compile_once() {
+    // `validate` renders nothing, yet it is what pre-commit runs: a broken template must fail
+    // it, and `render` must report it once, not once per compile.
+    let dir = repo(&[(
+        "templates/namespace/broken.yaml",
+        "kind: ConfigMap\nname: {{ tenant ~ \"-x\"\n",
+    )]);
+    let validate = tenantc()
+        .args(["validate", "--repo", "."])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(validate.stderr).unwrap();
+    assert_eq!(validate.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("error[E0501]") && stderr.contains("--> templates/namespace/broken.yaml:2"),
+        "{stderr}"
+    );
+    let (code, stderr) = render(dir.path());
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(stderr.matches("error[E0501]").count(), 1, "{stderr}");
+}
