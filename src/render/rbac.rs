@@ -2,6 +2,8 @@
 //!
 //! Roles list resources explicitly: never `*`, never write access to ResourceQuota,
 //! LimitRange, NetworkPolicy or RBAC objects, so a tenant cannot loosen its own governance.
+//! Endpoints and EndpointSlices are read-only too: whoever writes them can point a Service at
+//! addresses in other namespaces (CVE-2021-25740, why Kubernetes took them out of `edit`).
 
 use super::namespace::meta;
 use crate::model::Subjects;
@@ -26,13 +28,7 @@ const WRITE: &[&str] = &[
 const WORKLOADS: &[(&str, &[&str])] = &[
     (
         "",
-        &[
-            "configmaps",
-            "endpoints",
-            "persistentvolumeclaims",
-            "pods",
-            "services",
-        ],
+        &["configmaps", "persistentvolumeclaims", "pods", "services"],
     ),
     (
         "apps",
@@ -46,7 +42,11 @@ const WORKLOADS: &[(&str, &[&str])] = &[
 
 /// Resources every role may read but no tenant role may change.
 const GOVERNANCE: &[(&str, &[&str])] = &[
-    ("", &["events", "limitranges", "resourcequotas"]),
+    (
+        "",
+        &["endpoints", "events", "limitranges", "resourcequotas"],
+    ),
+    ("discovery.k8s.io", &["endpointslices"]),
     ("networking.k8s.io", &["networkpolicies"]),
 ];
 

@@ -388,12 +388,15 @@ fn example_output_keeps_tenants_isolated() {
                         .any(|v| !["get", "list", "watch"].contains(&v.as_str().unwrap()));
                     for r in list("resources") {
                         let r = r.as_str().unwrap();
+                        // Endpoints steer a Service's traffic (CVE-2021-25740).
                         let governance = [
                             "resourcequotas",
                             "limitranges",
                             "networkpolicies",
                             "roles",
                             "rolebindings",
+                            "endpoints",
+                            "endpointslices",
                         ];
                         assert!(
                             !(writes && governance.contains(&r)),
