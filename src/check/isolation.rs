@@ -201,7 +201,8 @@ pub fn is_gpu_instance_type(provider: CloudProvider, instance: &str, extra: &[St
 /// Checks across tenants: cluster tenants' address ranges and their management-cluster and
 /// DataStore names.
 ///
-/// Reports E0217 (a reserved range that is not a CIDR), E0402 (overlapping ranges), E0411
+/// Reports E0217 (a reserved range that is not a CIDR), E0402 (overlapping ranges), W0416
+/// (ranges on a tenant without a cluster, which claim nothing), E0411
 /// (a cluster tenant without ranges), E0223, E0304 and E0415 (cluster templates), E0403 (a
 /// management namespace used twice) and E0414 (DataStore names used twice).
 pub fn check_fleet(resolved: &Resolved, diags: &mut Diagnostics) {
@@ -223,6 +224,26 @@ pub fn check_fleet(resolved: &Resolved, diags: &mut Diagnostics) {
         let Some(network) = &tenant.tenant.spec.network else {
             continue;
         };
+        // Only a cluster of its own uses the ranges; another tenant's would block real
+        // cluster tenants from ranges nothing uses.
+        if !is_cluster(tenant) {
+            diags.push(
+                Diagnostic::new(
+                    codes::NETWORK_IGNORED,
+                    format!(
+                        "tenant `{}` declares pod and service CIDRs but gets no cluster of its own",
+                        tenant.name
+                    ),
+                )
+                .at(Label::key(&tenant.file, "/spec/network", "ignored"))
+                .note(
+                    "the tier's isolation is set here",
+                    Some(tenant.profile.label("/isolation", "")),
+                )
+                .help("remove `network`, or move the tenant to a tier with `isolation: cluster`; the ranges are not reserved for it"),
+            );
+            continue;
+        }
         for (what, field, text) in [
             ("pod CIDR", "podCidr", &network.pod_cidr),
             ("service CIDR", "serviceCidr", &network.service_cidr),

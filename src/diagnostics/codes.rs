@@ -163,6 +163,8 @@ pub const GPU_QUOTA_WITHOUT_GPU_NODES: Code = Code::warning(413, "gpu-quota-with
 pub const DATA_STORE_NAME_CONFLICT: Code = Code::error(414, "data-store-name-conflict");
 /// A `spec.clusters` template renders a name that cannot be used.
 pub const INVALID_CLUSTER_NAME: Code = Code::error(415, "invalid-cluster-name");
+/// A tenant declares pod and service CIDRs but its tier gives it no cluster of its own.
+pub const NETWORK_IGNORED: Code = Code::warning(416, "network-ignored");
 /// Two Argo CD Applications or AppProjects would have the same name.
 pub const ARGOCD_NAME_COLLISION: Code = Code::error(410, "argocd-name-collision");
 
@@ -227,6 +229,7 @@ pub const ALL: &[Code] = &[
     GPU_QUOTA_WITHOUT_GPU_NODES,
     DATA_STORE_NAME_CONFLICT,
     INVALID_CLUSTER_NAME,
+    NETWORK_IGNORED,
     ARGOCD_NAME_COLLISION,
     ADDON_FAILED,
     UNOWNED_FILE,
