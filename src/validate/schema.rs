@@ -84,7 +84,15 @@ fn to_diagnostic(
     instance: &serde_json::Value,
     described: &str,
 ) -> Diagnostic {
-    let field = crate::source::unescape_segment(pointer.rsplit('/').next().unwrap_or(""));
+    // A list item is named by its list and index (`ports[0]`), not by the index alone.
+    let mut segments = pointer.rsplit('/');
+    let last = crate::source::unescape_segment(segments.next().unwrap_or(""));
+    let field = match segments.next() {
+        Some(list) if !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("{}[{last}]", crate::source::unescape_segment(list))
+        }
+        _ => last.to_string(),
+    };
     let shown = short(instance);
     if pointer.is_empty() && !instance.is_object() {
         return Diagnostic::new(codes::WRONG_TYPE, "the document must be a mapping")
@@ -204,7 +212,14 @@ fn to_diagnostic(
             Label::value(file, pointer, short_sentence(described)),
         ),
     };
-    Diagnostic::new(code, message).at(label)
+    let diagnostic = Diagnostic::new(code, message).at(label);
+    // `ports: [8080]`, `version: 1.30`: YAML reads a bare number as a number.
+    let wants_string =
+        matches!(kind, ValidationErrorKind::Type { kind } if type_words(kind) == "a string");
+    if wants_string && (instance.is_number() || instance.is_boolean()) {
+        return diagnostic.help(format!("quote it to make it a string: \"{instance}\""));
+    }
+    diagnostic
 }
 
 /// When every branch of a `oneOf`/`anyOf` failed on a `const` (a documented enum), the
