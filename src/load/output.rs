@@ -8,8 +8,10 @@ use std::path::Path;
 use walkdir::WalkDir;
 
 /// Every regular file under `dir` except the lock, hidden files and a render's leftover
-/// temporary files, by `/`-separated relative path, sorted. Symbolic links are not followed;
-/// bytes that are not UTF-8 are replaced (such a file can only compare as changed).
+/// temporary files, by `/`-separated relative path, sorted. Where `dir` has a lock, only the
+/// files it lists: the others are not tenantc's (`render` keeps them and reports them as
+/// W0601), so they are not part of the output being compared. Symbolic links are not
+/// followed; bytes that are not UTF-8 are replaced (such a file can only compare as changed).
 pub fn read_output_dir(dir: &Path) -> io::Result<BTreeMap<String, String>> {
     if !dir.is_dir() {
         return Err(io::Error::new(
@@ -51,6 +53,12 @@ pub fn read_output_dir(dir: &Path) -> io::Result<BTreeMap<String, String>> {
             )
         })?;
         files.insert(path, String::from_utf8_lossy(&bytes).into_owned());
+    }
+    let lock = std::fs::read(dir.join(crate::emit::LOCK_FILE))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<crate::emit::Lock>(&bytes).ok());
+    if let Some(lock) = lock {
+        files.retain(|path, _| lock.files.contains_key(path));
     }
     Ok(files)
 }

@@ -267,6 +267,11 @@ fn against_a_directory_compares_with_committed_output() {
     let dir = repo.path();
     render_out(dir);
     diff(dir, &["--against", "out", "--exit-code"]).expect_code(0, "out/ is up to date");
+    // A file the lock does not list is not tenantc's: `render --check` ignores it, and so
+    // does the diff.
+    std::fs::write(dir.join("out/README.md"), "kept by hand\n").unwrap();
+    diff(dir, &["--against", "out", "--exit-code"]).expect_code(0, "an unowned file in out/");
+    std::fs::remove_file(dir.join("out/README.md")).unwrap();
 
     change_example(dir, true);
     let ran = diff(dir, &["--against", "out", "--format", "json"]);
