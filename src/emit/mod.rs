@@ -193,8 +193,8 @@ fn read_existing(out_dir: &Path) -> Result<(Option<Lock>, BTreeSet<String>), Emi
 const MAX_OUTPUT_DEPTH: usize = 64;
 
 /// The relative `/` paths of everything under `dir` that is not a directory (files and links,
-/// unsorted), and the links among them that point to directories; `out/.tenantc` (the cache,
-/// when it is a real directory) is left out. Links are never followed. Sibling directories
+/// unsorted), and the links among them that point to directories; hidden entries at the top
+/// (the cache `out/.tenantc`, a `.git`) are left out, but for leftover temporary files. Links are never followed. Sibling directories
 /// are listed in parallel: a fleet's output has ten thousand of them.
 fn list_tree(dir: &Path, relative: &str, depth: usize) -> io::Result<(Vec<String>, Vec<PathBuf>)> {
     if depth > MAX_OUTPUT_DEPTH {
@@ -209,15 +209,24 @@ fn list_tree(dir: &Path, relative: &str, depth: usize) -> io::Result<(Vec<String
         let kind = entry.file_type()?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
+        // Hidden entries at the top (`.git`, `.gitignore`, the cache `.tenantc`) are not
+        // tenantc's, which never writes a hidden name there but its temporary files: an
+        // output directory may be a git repository of its own. Links are still listed, so
+        // that one in place of the cache is refused like any other.
+        if depth == 0
+            && name.starts_with('.')
+            && !kind.is_symlink()
+            && (kind.is_dir() || !name.ends_with(TEMP_SUFFIX))
+        {
+            continue;
+        }
         let path = if relative.is_empty() {
             name.into_owned()
         } else {
             format!("{relative}/{name}")
         };
         if kind.is_dir() {
-            if !(depth == 0 && path == CACHE_DIR) {
-                subdirs.push((entry.path(), path));
-            }
+            subdirs.push((entry.path(), path));
             continue;
         }
         if kind.is_symlink() && entry.path().is_dir() {

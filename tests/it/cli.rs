@@ -611,6 +611,23 @@ fn an_output_directory_inside_the_inputs_is_refused() {
 }
 
 #[test]
+fn an_output_directory_may_be_a_git_repository() {
+    // Rendered manifests pushed to a repository of their own: `.git` (and `.gitignore`) at the
+    // top of `--out` are not tenantc's, neither a reason to refuse nor unowned files.
+    let repo = Repo::new();
+    let out = repo.sibling("manifests");
+    fs::create_dir_all(out.join(".git/objects")).unwrap();
+    fs::write(out.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
+    fs::write(out.join(".gitignore"), ".tenantc/\n").unwrap();
+    let out_arg = out.to_string_lossy().into_owned();
+    for _ in 0..2 {
+        let ran = repo.render_ok(&["--out", &out_arg]);
+        assert!(!ran.stderr.contains("W0601"), "{}", ran.stderr);
+    }
+    assert!(out.join(".git/HEAD").is_file() && out.join(".gitignore").is_file());
+}
+
+#[test]
 fn a_closed_stderr_is_not_a_crash() {
     // `tenantc validate 2>&1 | head -1`: the reader goes away before tenantc has said
     // everything. The command still ends with its own exit code, not a panic (101).
