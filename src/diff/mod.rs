@@ -385,8 +385,8 @@ pub fn summary_line(report: &Report) -> String {
         line.push_str(" and the platform");
     }
     line.push_str(&format!(
-        " changed: {} differ ({} added, {} changed, {} removed)",
-        plural(report.objects(), "object", "objects"),
+        " changed: {} ({} added, {} changed, {} removed)",
+        plural(report.objects(), "object differs", "objects differ"),
         report.count(ChangeKind::Added),
         report.count(ChangeKind::Changed),
         report.count(ChangeKind::Removed),

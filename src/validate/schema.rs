@@ -36,11 +36,19 @@ impl Kind {
         }
     }
 
+    /// The schema of this kind, built once: unknown-field errors look up the fields a
+    /// mapping has, to suggest the one meant.
+    fn schema_value(self) -> &'static serde_json::Value {
+        static SCHEMAS: [OnceLock<serde_json::Value>; 3] =
+            [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+        SCHEMAS[self as usize].get_or_init(|| self.schema())
+    }
+
     fn validator(self) -> &'static jsonschema::Validator {
         static VALIDATORS: [OnceLock<jsonschema::Validator>; 3] =
             [OnceLock::new(), OnceLock::new(), OnceLock::new()];
         VALIDATORS[self as usize].get_or_init(|| {
-            jsonschema::validator_for(&self.schema()).expect("the derived schemas are valid")
+            jsonschema::validator_for(self.schema_value()).expect("the derived schemas are valid")
         })
     }
 }
@@ -60,13 +68,23 @@ pub fn check(kind: Kind, file: &str, value: &serde_json::Value) -> Vec<Diagnosti
         .iter_errors(value)
         .map(|e| {
             let described = e.to_string();
-            to_diagnostic(
+            let found = to_diagnostic(
                 file,
                 e.instance_path().as_str(),
                 e.kind(),
                 e.instance(),
                 &described,
-            )
+            );
+            let meant = match e.kind() {
+                ValidationErrorKind::AdditionalProperties { unexpected } => unexpected
+                    .first()
+                    .and_then(|name| closest_field(kind, e.schema_path().as_str(), name)),
+                _ => None,
+            };
+            match meant {
+                Some(meant) => found.help(format!("did you mean `{meant}`?")),
+                None => found,
+            }
         })
         .collect();
     // `anyOf`/`oneOf` failures repeat what their branches say; keep the most precise first.
@@ -240,6 +258,49 @@ fn constants(context: &[Vec<jsonschema::ValidationError<'static>>]) -> Option<St
         }
     }
     (!values.is_empty()).then(|| values.join(", "))
+}
+
+/// The field of the mapping at `schema_path` (an `additionalProperties` keyword's location)
+/// that `unknown` is most likely a misspelling of: the same but for case, `-` and `_`, or at
+/// most two edits away (one for short names).
+fn closest_field(kind: Kind, schema_path: &str, unknown: &str) -> Option<String> {
+    let mapping = schema_path.strip_suffix("/additionalProperties")?;
+    let fields = kind
+        .schema_value()
+        .pointer(mapping)?
+        .get("properties")?
+        .as_object()?;
+    let plain = |s: &str| s.to_lowercase().replace(['-', '_'], "");
+    let limit = if unknown.chars().count() <= 4 { 1 } else { 2 };
+    fields
+        .keys()
+        .map(|field| {
+            let distance = if plain(field) == plain(unknown) {
+                0
+            } else {
+                edit_distance(field, unknown)
+            };
+            (distance, field)
+        })
+        .filter(|(distance, _)| *distance <= limit)
+        .min()
+        .map(|(_, field)| field.clone())
+}
+
+/// Levenshtein distance, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substituted = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substituted.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
 }
 
 /// When every branch of a `oneOf`/`anyOf` failed on its type (a quantity is a string or an
