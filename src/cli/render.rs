@@ -216,8 +216,6 @@ pub fn run(args: &RenderArgs) -> Outcome {
     Outcome::Success
 }
 
-/// Identifies this tenantc build, so that a new build renders everything again: the
-/// executable's size and modification time (cheap, and changes with every build).
 /// The input directory (`tenants`, `tiers` or `templates`) that `out` lies in, if any. Paths
 /// are compared as written, made absolute, with `.` and `..` resolved.
 fn inside_inputs(repo: &std::path::Path, out: &std::path::Path) -> Option<&'static str> {
@@ -240,6 +238,8 @@ fn inside_inputs(repo: &std::path::Path, out: &std::path::Path) -> Option<&'stat
         .find(|inputs| out.starts_with(repo.join(inputs)))
 }
 
+/// Identifies this tenantc build, so that a new build renders everything again: the
+/// executable's size and modification time (cheap, and changes with every build).
 fn build_id() -> String {
     let exe = std::env::current_exe()
         .ok()

@@ -194,8 +194,9 @@ const MAX_OUTPUT_DEPTH: usize = 64;
 
 /// The relative `/` paths of everything under `dir` that is not a directory (files and links,
 /// unsorted), and the links among them that point to directories; hidden entries at the top
-/// (the cache `out/.tenantc`, a `.git`) are left out, but for leftover temporary files. Links are never followed. Sibling directories
-/// are listed in parallel: a fleet's output has ten thousand of them.
+/// (the cache `out/.tenantc`, a `.git`) are left out, but for leftover temporary files.
+/// Links are never followed. Sibling directories are listed in parallel: a fleet's output has
+/// ten thousand of them.
 fn list_tree(dir: &Path, relative: &str, depth: usize) -> io::Result<(Vec<String>, Vec<PathBuf>)> {
     if depth > MAX_OUTPUT_DEPTH {
         return Err(io::Error::other(format!(
