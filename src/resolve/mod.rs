@@ -450,7 +450,10 @@ fn render_name(
         Ok(name) if is_dns_label(&name) => Some(name),
         Ok(name) => {
             diags.push(
-                Diagnostic::new(codes::INVALID_NAMESPACE, format!("namespace name `{name}` is not a DNS-1123 label"))
+                Diagnostic::new(codes::INVALID_NAMESPACE, match name.chars().count() {
+                    n if n > 63 => format!("namespace name `{name}` is {n} characters long, over the 63 of a DNS-1123 label"),
+                    _ => format!("namespace name `{name}` is not a DNS-1123 label"),
+                })
                     .at(Label::value(file, "/metadata/name", "the tenant whose namespace it is"))
                     .note("rendered from the naming template", Some(Label::value(platform_file, template, "")))
                     .help("namespace names are DNS-1123 labels: at most 63 lower-case letters, digits and `-`, starting and ending with a letter or digit"),
