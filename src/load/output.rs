@@ -30,6 +30,11 @@ pub fn read_output_dir(dir: &Path) -> io::Result<BTreeMap<String, String>> {
             ),
         ));
     }
+    // The files the directory's lock lists, when it has a readable one.
+    let owned = std::fs::read(dir.join(crate::emit::LOCK_FILE))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<crate::emit::Lock>(&bytes).ok())
+        .map(|lock| lock.files);
     let mut files = BTreeMap::new();
     let walker = WalkDir::new(dir)
         .follow_links(false)
@@ -43,7 +48,12 @@ pub fn read_output_dir(dir: &Path) -> io::Result<BTreeMap<String, String>> {
         }
         let relative = entry.path().strip_prefix(dir).unwrap_or(entry.path());
         let path = relative.to_string_lossy().replace('\\', "/");
-        if path == crate::emit::LOCK_FILE || path.ends_with(crate::emit::TEMP_SUFFIX) {
+        if path == crate::emit::LOCK_FILE
+            || path.ends_with(crate::emit::TEMP_SUFFIX)
+            || owned
+                .as_ref()
+                .is_some_and(|owned| !owned.contains_key(&path))
+        {
             continue;
         }
         let bytes = std::fs::read(entry.path()).map_err(|e| {
@@ -53,12 +63,6 @@ pub fn read_output_dir(dir: &Path) -> io::Result<BTreeMap<String, String>> {
             )
         })?;
         files.insert(path, String::from_utf8_lossy(&bytes).into_owned());
-    }
-    let lock = std::fs::read(dir.join(crate::emit::LOCK_FILE))
-        .ok()
-        .and_then(|bytes| serde_json::from_slice::<crate::emit::Lock>(&bytes).ok());
-    if let Some(lock) = lock {
-        files.retain(|path, _| lock.files.contains_key(path));
     }
     Ok(files)
 }

@@ -232,8 +232,12 @@ fn to_diagnostic(
     };
     let diagnostic = Diagnostic::new(code, message).at(label);
     // `ports: [8080]`, `version: 1.30`: YAML reads a bare number as a number.
-    let wants_string =
-        matches!(kind, ValidationErrorKind::Type { kind } if type_words(kind) == "a string");
+    let wants_string = matches!(
+        kind,
+        ValidationErrorKind::Type {
+            kind: jsonschema::error::TypeKind::Single(jsonschema::JsonType::String)
+        }
+    );
     if wants_string && (instance.is_number() || instance.is_boolean()) {
         return diagnostic.help(format!("quote it to make it a string: \"{instance}\""));
     }
