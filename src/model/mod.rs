@@ -5,6 +5,7 @@
 //! schemas before deserializing it into these types. Owns no I/O and no output types.
 
 mod common;
+mod guardrails;
 mod isolation;
 mod platform;
 mod port;
@@ -13,6 +14,7 @@ mod tenant;
 mod tier;
 
 pub use common::*;
+pub use guardrails::*;
 pub use isolation::*;
 pub use platform::*;
 pub use port::*;

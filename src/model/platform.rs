@@ -76,6 +76,14 @@ pub struct PlatformSpec {
     /// and the repository it reads.
     #[serde(default)]
     pub argocd: ArgoCdSettings,
+    /// Namespaces that belong to the platform, besides the ones tenantc knows of (`default`,
+    /// `kube-*`, Argo CD's, the DNS's, Kamaji's, the ClusterClasses', and every namespace a
+    /// traffic rule names): no tenant may be named after one or get one as a namespace.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reserved_namespaces: Vec<String>,
+    /// What the cluster-wide admission policies allow besides each tier's grants.
+    #[serde(default)]
+    pub admission: super::AdmissionSettings,
 }
 
 /// Argo CD settings shared by every tenant.
@@ -110,6 +118,16 @@ pub struct ArgoCdSettings {
     /// they run `tenantc cmp generate` through the Config Management Plugin instead.
     #[serde(default)]
     pub delivery: Delivery,
+    /// The repositories tenants' own Applications may come from, as Argo CD glob patterns
+    /// such as `https://git.example.com/*` (the host must be written out; a bare `*` is
+    /// refused). Empty (the default): tenants may have no Applications.
+    #[serde(default, rename = "tenantSourceRepos", skip_serializing_if = "Vec::is_empty")]
+    pub tenant_source_repos: Vec<String>,
+    /// The service account platform Applications sync as when Argo CD's sync impersonation is
+    /// on, as `namespace:name` (default `argocd:argocd-application-controller`, the
+    /// controller's own).
+    #[serde(default = "default_platform_service_account")]
+    pub platform_service_account: String,
 }
 
 /// How governance Applications get their manifests.
@@ -151,6 +169,10 @@ fn default_root_application() -> String {
     "tenantc".into()
 }
 
+fn default_platform_service_account() -> String {
+    "argocd:argocd-application-controller".into()
+}
+
 impl Default for ArgoCdSettings {
     fn default() -> Self {
         Self {
@@ -162,6 +184,8 @@ impl Default for ArgoCdSettings {
             project: default_platform_project(),
             root_application: default_root_application(),
             delivery: Delivery::default(),
+            tenant_source_repos: Vec::new(),
+            platform_service_account: default_platform_service_account(),
         }
     }
 }

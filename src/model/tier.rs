@@ -75,6 +75,16 @@ pub struct TierSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "BudgetSpec")]
     pub budget: Option<BudgetSpec>,
+    /// Whether tenants may create `type: ExternalName` Services (default false): behind a
+    /// shared ingress controller, an ExternalName Service sends the controller's requests to
+    /// any host, including other tenants' services. Enforced by an admission policy.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_external_name_services: bool,
+    /// What a tenant file may loosen through `overrides`, and how far (by default nothing:
+    /// a tenant may only tighten its tier). Set by the tier or platform.yaml `tierDefaults`,
+    /// never by a tenant.
+    #[serde(default, skip_serializing_if = "super::GuardrailsSpec::is_empty")]
+    pub guardrails: super::GuardrailsSpec,
 }
 
 /// Soft, medium or hard multi-tenancy.
