@@ -9,10 +9,12 @@
 //!    deserializes it into typed values.
 //! 3. [`resolve`] merges platform defaults, tier and tenant overrides (keeping where every
 //!    value came from) and fans each tenant out into one namespace per environment.
-//! 4. [`check`] applies rules across values and tenants.
-//! 5. [`render`] builds the typed output objects ([`objects`]).
-//! 6. [`emit`] serializes them, writes only what changed and keeps the lock.
-//! 7. [`diff`] compares two output trees object by object and flags destructive changes
+//! 4. [`guard`] holds every tenant file to its tier's guardrails: a tenant may only tighten
+//!    what its tier grants, and never take a name or a subject that belongs to the platform.
+//! 5. [`check`] applies rules across values and tenants.
+//! 6. [`render`] builds the typed output objects ([`objects`]).
+//! 7. [`emit`] serializes them, writes only what changed and keeps the lock.
+//! 8. [`diff`] compares two output trees object by object and flags destructive changes
 //!    (`tenantc diff`, `render --check`).
 //!
 //! [`pipeline`] runs the stages in order; [`diagnostics`] is the error type they share;
@@ -25,6 +27,7 @@ pub mod diagnostics;
 pub mod diff;
 pub mod digest;
 pub mod emit;
+pub mod guard;
 pub mod load;
 pub mod model;
 pub mod objects;

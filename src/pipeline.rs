@@ -1,4 +1,4 @@
-//! Runs the stages in order — load, validate, resolve, check, render — and hands back
+//! Runs the stages in order — load, validate, resolve, guard, check, render — and hands back
 //! everything a command needs. Commands and tests share it so that they cannot drift apart.
 
 use crate::diagnostics::Diagnostics;
@@ -44,6 +44,7 @@ pub fn stages(loaded: crate::load::Loaded, mut diagnostics: Diagnostics) -> Comp
     // documents of a large fleet weigh more than its resolved tenants.
     let (sources, templates) = loaded.into_sources();
     let resolved = crate::resolve::resolve(validated, &mut diagnostics);
+    crate::guard::guard(&resolved, &mut diagnostics);
     crate::check::check(&resolved, &mut diagnostics);
     // Rendering compiles the add-on templates too, but `validate` renders nothing: a template
     // that does not compile must fail the pre-commit hook, not only the render after it.

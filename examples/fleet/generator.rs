@@ -880,6 +880,7 @@ spec:
     outPath: out
     project: platform
     rootApplication: tenantc
+    tenantSourceRepos: ["https://git.example.com/*"]
   sharedServices:
     dns:
       namespace: kube-system
@@ -972,6 +973,8 @@ spec:
     persistentVolumeClaim:
       max: {storage: 5Gi}
   budget: {monthly: 0, currency: USD}
+  guardrails:
+    quota: {pods: "40"}
 "#;
 
 const TIER_STANDARD: &str = r#"apiVersion: tenantc.dev/v1alpha1
@@ -1012,6 +1015,10 @@ spec:
   argocd:
     syncPolicy: {automated: {prune: true, selfHeal: true}}
   budget: {monthly: 1500, currency: USD}
+  guardrails:
+    quota: {requests.memory: 32Gi, limits.memory: 64Gi, pods: "60"}
+    network:
+      egress: {cidrs: [203.0.113.0/24]}
 "#;
 
 const TIER_PREMIUM: &str = r#"apiVersion: tenantc.dev/v1alpha1
@@ -1065,6 +1072,10 @@ spec:
   argocd:
     syncPolicy: {automated: {prune: true, selfHeal: true}}
   budget: {monthly: 5000, currency: USD}
+  guardrails:
+    quota: {requests.nvidia.com/gpu: "20", pods: "200", requests.cpu: "30"}
+    network:
+      egress: {cidrs: [203.0.113.0/24]}
 "#;
 
 const TIER_ENTERPRISE: &str = r#"apiVersion: tenantc.dev/v1alpha1
@@ -1115,6 +1126,10 @@ spec:
   argocd:
     syncPolicy: {automated: {prune: true, selfHeal: true}}
   budget: {monthly: 25000, currency: USD}
+  guardrails:
+    quota: {requests.nvidia.com/gpu: "16"}
+    network:
+      egress: {cidrs: [203.0.113.0/24]}
 "#;
 
 const TIER_GPU_DEDICATED: &str = r#"# Dedicated NVIDIA GPU nodes on EKS: an EKS managed node group per tenant.
@@ -1154,6 +1169,9 @@ spec:
   argocd:
     syncPolicy: {automated: {prune: true, selfHeal: true}}
   budget: {monthly: 40000, currency: USD}
+  guardrails:
+    quota: {requests.nvidia.com/gpu: "16"}
+    nodePool: {maxNodes: 12}
 "#;
 
 const TIER_BATCH_SPOT: &str = r#"# Interruptible batch capacity on GKE spot VMs: a node pool per tenant that scales to zero.
@@ -1175,6 +1193,8 @@ spec:
     capacityType: SPOT
     scaling: {min: 0, desired: 1, max: 20}
   budget: {monthly: 8000, currency: USD}
+  guardrails:
+    nodePool: {maxNodes: 40}
 "#;
 
 const TIER_ISOLATED_NODES: &str = r#"# Customers whose contracts forbid sharing nodes: an AKS node pool of their own.
@@ -1203,6 +1223,8 @@ spec:
   argocd:
     syncPolicy: {automated: {prune: true, selfHeal: true}}
   budget: {monthly: 12000, currency: EUR}
+  guardrails:
+    quota: {pods: "300"}
 "#;
 
 const TIER_DEDICATED_CLUSTER: &str = r#"# Hard multi-tenancy: a Kamaji-hosted control plane with its own etcd.
@@ -1229,6 +1251,8 @@ spec:
   argocd:
     syncPolicy: {automated: {prune: true, selfHeal: true}}
   budget: {monthly: 30000, currency: USD}
+  guardrails:
+    cluster: {maxWorkers: 9}
 "#;
 
 const TIER_HOSTED_CLUSTER: &str = r#"# A cluster of its own on the platform's shared Kamaji DataStore.
@@ -1250,4 +1274,6 @@ spec:
     workers: 3
     dataStore: shared
   budget: {monthly: 6000, currency: USD}
+  guardrails:
+    quota: {requests.cpu: "32", requests.memory: 128Gi}
 "#;

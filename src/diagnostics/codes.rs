@@ -1,7 +1,7 @@
 //! The table of stable diagnostic codes.
 //!
 //! A code is `E` (error) or `W` (warning) plus four digits; the hundreds give the stage that
-//! reports it (01 load, 02 validate, 03 resolve, 04 check, 05 render, 06 emit). Codes are
+//! reports it (01 load, 02 validate, 03 resolve, 04 check, 05 render, 06 emit, 07 guard). Codes are
 //! product: never renumber or reuse one. `docs/errors.md` lists them with examples.
 
 use std::fmt;
@@ -168,6 +168,32 @@ pub const NETWORK_IGNORED: Code = Code::warning(416, "network-ignored");
 /// Two Argo CD Applications or AppProjects would have the same name.
 pub const ARGOCD_NAME_COLLISION: Code = Code::error(410, "argocd-name-collision");
 
+// 07 guard (numbered after emit: the stage came later; it runs right after resolve)
+/// A tenant overrides a field its tier keeps to itself (isolation, priority class, budget,
+/// guardrails, node pool provider/labels/taints, cluster version/class/DataStore, new
+/// environments, ExternalName Services).
+pub const OVERRIDE_NOT_ALLOWED: Code = Code::error(701, "override-not-allowed");
+/// A tenant loosens its Pod Security level.
+pub const POD_SECURITY_LOOSENED: Code = Code::error(702, "pod-security-loosened");
+/// A tenant turns off default-deny, or turns on same-tenant or DNS traffic its tier denies.
+pub const NETWORK_ISOLATION_LOOSENED: Code = Code::error(703, "network-isolation-loosened");
+/// A tenant's own traffic rule reaches a peer its tier does not allow.
+pub const TRAFFIC_RULE_NOT_ALLOWED: Code = Code::error(704, "traffic-rule-not-allowed");
+/// A tenant raises a quota or a LimitRange bound beyond what its tier allows.
+pub const QUOTA_ABOVE_TIER: Code = Code::error(705, "quota-above-tier");
+/// A tenant's node pool goes beyond what its tier allows.
+pub const NODE_POOL_OUT_OF_BOUNDS: Code = Code::error(706, "node-pool-out-of-bounds");
+/// A tenant's cluster goes beyond what its tier allows.
+pub const CLUSTER_OUT_OF_BOUNDS: Code = Code::error(707, "cluster-out-of-bounds");
+/// A tenant application's repository is not on the platform's allow-list.
+pub const SOURCE_REPO_NOT_ALLOWED: Code = Code::error(708, "source-repo-not-allowed");
+/// A tenant grants a role to a `system:` user or group.
+pub const SYSTEM_SUBJECT: Code = Code::error(709, "system-subject");
+/// A tenant name, namespace or AppProject takes a name that belongs to the platform.
+pub const RESERVED_NAME: Code = Code::error(710, "reserved-name");
+/// A platform source-repository pattern that would allow any host.
+pub const INVALID_SOURCE_PATTERN: Code = Code::error(711, "invalid-source-pattern");
+
 // 05 render
 /// An add-on template failed to render or produced an invalid object.
 pub const ADDON_FAILED: Code = Code::error(501, "addon-failed");
@@ -233,6 +259,17 @@ pub const ALL: &[Code] = &[
     ARGOCD_NAME_COLLISION,
     ADDON_FAILED,
     UNOWNED_FILE,
+    OVERRIDE_NOT_ALLOWED,
+    POD_SECURITY_LOOSENED,
+    NETWORK_ISOLATION_LOOSENED,
+    TRAFFIC_RULE_NOT_ALLOWED,
+    QUOTA_ABOVE_TIER,
+    NODE_POOL_OUT_OF_BOUNDS,
+    CLUSTER_OUT_OF_BOUNDS,
+    SOURCE_REPO_NOT_ALLOWED,
+    SYSTEM_SUBJECT,
+    RESERVED_NAME,
+    INVALID_SOURCE_PATTERN,
 ];
 
 #[cfg(test)]

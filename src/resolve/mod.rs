@@ -323,7 +323,15 @@ fn resolve_tenant(
             base: "/spec/overrides".into(),
             value: Arc::new(tenant.spec.overrides.clone()),
         });
-        Arc::new(build_profile(layers, diags)?)
+        let mut local = Diagnostics::default();
+        let profile = build_profile(layers, &mut local);
+        // A tenant that turns default-deny off breaks a guardrail (E0703, from `guard`): the
+        // tier-level warning would only repeat it in a milder voice.
+        diags.extend(local.into_iter().filter(|d| {
+            d.code != codes::DEFAULT_DENY_DISABLED
+                || d.primary.as_ref().is_none_or(|l| l.file != file)
+        }));
+        Arc::new(profile?)
     };
     let context = Arc::new(TenantContext::new(tenant));
     let spec = &profile.spec;

@@ -7,6 +7,7 @@ mod argocd;
 mod cli;
 mod determinism;
 mod diff;
+mod escapes;
 mod fs_safety;
 mod golden;
 mod interrupted;

@@ -207,6 +207,8 @@ fn generated_tier() -> impl Strategy<Value = (Value, Vec<String>)> {
                     spec["isolation"] = json!("nodePool");
                     spec["nodePool"] = node_pool;
                 }
+                // Tenants override `pods` and the GPU quota (below); the tier opens both.
+                spec["guardrails"] = json!({"quota": {"pods": "500", "requests.nvidia.com/gpu": "64"}});
                 if let Some(value) = priority {
                     spec["priorityClass"] = json!({"name": "tenant-generated", "value": value});
                 }
@@ -350,7 +352,8 @@ fn tenant_document(parts: &TenantParts, index: usize, gen_envs: &[String]) -> Va
     if let Some(pods) = parts.pods {
         quota.insert("pods".into(), json!(pods));
     }
-    if !quota.is_empty() {
+    // Only the generated tier opens these quota keys to its tenants (`guardrails.quota`).
+    if !quota.is_empty() && tier == "gen" {
         spec["overrides"] = json!({"quota": quota});
     }
     if tier == "dedicated-cluster" {
