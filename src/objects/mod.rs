@@ -3,7 +3,7 @@
 //!
 //! Knows nothing of tenants; `render` fills it, `emit` serializes and writes it.
 
-use k8s_openapi::api::core::v1::{LimitRange, Namespace, ResourceQuota};
+use k8s_openapi::api::core::v1::{LimitRange, Namespace, ResourceQuota, ServiceAccount};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use k8s_openapi::api::scheduling::v1::PriorityClass;
@@ -29,6 +29,8 @@ pub enum Object {
     RoleBinding(RoleBinding),
     /// A tier's PriorityClass.
     PriorityClass(PriorityClass),
+    /// A tenant namespace's deployer account.
+    ServiceAccount(ServiceAccount),
     /// Any other kind.
     Other(OtherObject),
 }
@@ -80,6 +82,7 @@ impl Object {
             Object::Role(o) => key_of(o),
             Object::RoleBinding(o) => key_of(o),
             Object::PriorityClass(o) => key_of(o),
+            Object::ServiceAccount(o) => key_of(o),
             Object::Other(o) => o.key.clone(),
         }
     }
@@ -94,7 +97,7 @@ impl Object {
             Object::NetworkPolicy(_) => 3,
             Object::Role(_) => 4,
             Object::RoleBinding(_) => 5,
-            Object::PriorityClass(_) | Object::Other(_) => 6,
+            Object::PriorityClass(_) | Object::ServiceAccount(_) | Object::Other(_) => 6,
         }
     }
 
@@ -114,9 +117,14 @@ impl Serialize for Object {
             Object::NetworkPolicy(o) => o.serialize(s),
             Object::Role(o) => o.serialize(s),
             Object::RoleBinding(o) => o.serialize(s),
-            // k8s-openapi writes PriorityClass fields alphabetically, `description` before
-            // `metadata`; put them in kubectl's order like every other object.
+            // k8s-openapi writes PriorityClass and ServiceAccount fields alphabetically,
+            // `description` or `automountServiceAccountToken` before `metadata`; put them in
+            // kubectl's order like every other object.
             Object::PriorityClass(o) => {
+                let value = serde_json::to_value(o).map_err(serde::ser::Error::custom)?;
+                KubernetesOrder(&value).serialize(s)
+            }
+            Object::ServiceAccount(o) => {
                 let value = serde_json::to_value(o).map_err(serde::ser::Error::custom)?;
                 KubernetesOrder(&value).serialize(s)
             }

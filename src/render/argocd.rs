@@ -3,9 +3,15 @@
 //! workload Applications; platform-wide the platform AppProject and the root app-of-apps.
 //!
 //! The AppProject is the tenant's security boundary in Argo CD: destinations only in its own
-//! namespaces, no cluster-scoped resources, and the governance kinds blacklisted, so nothing
-//! a tenant commits to its own repositories can change its quota, limits, network or RBAC.
+//! namespaces, no cluster-scoped resources, and only the kinds its `tenant-admin` Role may
+//! write (the whitelist, from [`super::tenant_access`]), so nothing a tenant commits to its
+//! own repositories can change its quota, limits, network or RBAC, or do what its Role may
+//! not. With Argo CD's sync impersonation on, its syncs also run as the `tenantc-deployer`
+//! ServiceAccount of the target namespace, whose Role is that same table, instead of with
+//! the application controller's cluster-wide rights.
 
+use super::rbac::DEPLOYER_SERVICE_ACCOUNT;
+use super::tenant_access::{self, GOVERNANCE_KINDS};
 use super::tenant_dir;
 use crate::model::{ArgoCdSettings, Delivery, Isolation, Lifecycle};
 use crate::objects::{Object, ObjectKey, OtherObject};
@@ -20,17 +26,6 @@ pub const RESOURCES_FINALIZER: &str = "resources-finalizer.argocd.argoproj.io";
 pub const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
 /// The name of the Config Management Plugin in `deploy/argocd/plugin.yaml`.
 pub const PLUGIN_NAME: &str = "tenantc";
-
-/// Kinds no tenant AppProject may deploy: tenantc owns them (the Kyverno Policy places a
-/// node-pool tenant's pods on its pool).
-const GOVERNANCE_KINDS: &[(&str, &str)] = &[
-    ("", "LimitRange"),
-    ("", "ResourceQuota"),
-    ("kyverno.io", "Policy"),
-    ("networking.k8s.io", "NetworkPolicy"),
-    ("rbac.authorization.k8s.io", "Role"),
-    ("rbac.authorization.k8s.io", "RoleBinding"),
-];
 
 fn object(kind: &str, name: &str, namespace: &str, body: Value) -> Object {
     let mut body = body;
@@ -159,6 +154,14 @@ fn app_project(settings: &ArgoCdSettings, tenant: &ResolvedTenant) -> Object {
         .iter()
         .map(|a| a.repo_url.as_str())
         .collect();
+    // The whitelist is what decides: with one set, Argo CD deploys only the kinds on it.
+    // The blacklist is kept as defence in depth and as the contract's statement: it names the
+    // governance kinds outright, so they stay refused even if the whitelist were ever emptied
+    // (an empty or missing whitelist means every namespaced kind) or a row were added to the
+    // table by mistake (a unit test keeps the two disjoint).
+    let whitelist: Vec<Value> = tenant_access::admin()
+        .map(|w| json!({"group": w.group, "kind": w.kind}))
+        .collect();
     let blacklist: Vec<Value> = GOVERNANCE_KINDS
         .iter()
         .map(|(group, kind)| json!({"group": group, "kind": kind}))
@@ -195,7 +198,9 @@ fn app_project(settings: &ArgoCdSettings, tenant: &ResolvedTenant) -> Object {
             "sourceRepos": repos,
             "destinations": destinations,
             "clusterResourceWhitelist": [],
+            "namespaceResourceWhitelist": whitelist,
             "namespaceResourceBlacklist": blacklist,
+            "destinationServiceAccounts": deployer_accounts(settings, tenant),
         },
     });
     if !roles.is_empty() {
@@ -207,6 +212,36 @@ fn app_project(settings: &ArgoCdSettings, tenant: &ResolvedTenant) -> Object {
         &settings.namespace,
         body,
     )
+}
+
+/// The tenant project's `destinationServiceAccounts`: one per tenant namespace, naming its
+/// `tenantc-deployer` (in the Application's destination namespace, as Argo CD resolves a
+/// name without `namespace:`). Argo CD takes the first entry whose server and namespace
+/// patterns match an Application's destination; an Application with none fails to sync, so a
+/// namespace without an entry is closed, not open.
+///
+/// A cluster tenant's Applications name its own cluster (`destination.name`), whose API
+/// server URL tenantc does not know, so its entries match any server (`*`). That widens
+/// nothing: the entries only pick the account to impersonate, the project's `destinations`
+/// still admit only the tenant's own cluster, and each entry names a namespace, where only
+/// that tenant's deployer is bound.
+fn deployer_accounts(settings: &ArgoCdSettings, tenant: &ResolvedTenant) -> Vec<Value> {
+    let server = if is_cluster(tenant) {
+        "*"
+    } else {
+        settings.destination_server.as_str()
+    };
+    tenant
+        .environments
+        .iter()
+        .map(|e| {
+            json!({
+                "server": server,
+                "namespace": e.namespace,
+                "defaultServiceAccount": DEPLOYER_SERVICE_ACCOUNT,
+            })
+        })
+        .collect()
 }
 
 fn application(
@@ -324,6 +359,19 @@ pub fn platform_objects(resolved: &Resolved) -> Vec<Object> {
             .filter(|t| is_cluster(t))
             .map(|t| json!({"name": tenant_cluster_name(t), "namespace": "*"})),
     );
+    // With sync impersonation on, every platform sync runs as the platform service account
+    // (default: the application controller's own, so nothing changes); without an entry it
+    // would fail. Tenant clusters are named destinations whose URL tenantc does not know:
+    // the `*` entry matches them, and the project's destinations confine it to them.
+    let account = &settings.platform_service_account;
+    let mut accounts = vec![json!({
+        "server": settings.destination_server,
+        "namespace": "*",
+        "defaultServiceAccount": account,
+    })];
+    if resolved.tenants.iter().any(is_cluster) {
+        accounts.push(json!({"server": "*", "namespace": "*", "defaultServiceAccount": account}));
+    }
     let project = object(
         "AppProject",
         &settings.project,
@@ -332,6 +380,7 @@ pub fn platform_objects(resolved: &Resolved) -> Vec<Object> {
             "metadata": {"labels": labels(None), "annotations": {SYNC_WAVE: "-3"}},
             "spec": {
                 "description": "Platform governance rendered by tenantc",
+                "destinationServiceAccounts": accounts,
                 "sourceRepos": [settings.repo_url],
                 "destinations": destinations,
                 "clusterResourceWhitelist": [

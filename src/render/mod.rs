@@ -13,6 +13,7 @@ mod namespace;
 mod network;
 mod nodepool;
 mod rbac;
+mod tenant_access;
 pub mod terraform;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Label, codes};
@@ -153,6 +154,7 @@ fn render_tenant(
         let mut objects = namespace::governance(tenant, env);
         objects.extend(network::policies(tenant, env, dns));
         objects.extend(rbac::roles(tenant, env));
+        objects.extend(rbac::deployer(tenant, env));
         let placement = resolved.platform.spec.node_pools.placement;
         nodepool::annotate_namespace(
             &mut objects,

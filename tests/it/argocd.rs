@@ -250,27 +250,252 @@ fn tenant_subjects() -> BTreeMap<String, BTreeSet<(String, String)>> {
     subjects
 }
 
+/// Resource → Kind of everything a tenant Role may write. A Role that writes a resource not
+/// listed here fails the audit: add it here once you have decided a tenant may write it.
+const TENANT_KINDS: &[(&str, &str, &str)] = &[
+    ("", "configmaps", "ConfigMap"),
+    ("", "persistentvolumeclaims", "PersistentVolumeClaim"),
+    ("", "pods", "Pod"),
+    ("", "secrets", "Secret"),
+    // Tenants run workloads under their own service accounts; an account has no rights until
+    // a RoleBinding gives it some, and no tenant may write RoleBindings.
+    ("", "serviceaccounts", "ServiceAccount"),
+    ("", "services", "Service"),
+    ("apps", "daemonsets", "DaemonSet"),
+    ("apps", "deployments", "Deployment"),
+    ("apps", "replicasets", "ReplicaSet"),
+    ("apps", "statefulsets", "StatefulSet"),
+    (
+        "autoscaling",
+        "horizontalpodautoscalers",
+        "HorizontalPodAutoscaler",
+    ),
+    ("batch", "cronjobs", "CronJob"),
+    ("batch", "jobs", "Job"),
+    ("networking.k8s.io", "ingresses", "Ingress"),
+    ("policy", "poddisruptionbudgets", "PodDisruptionBudget"),
+];
+
+/// Kinds no tenant project may let a tenant's Application deploy.
+const NEVER_FOR_TENANTS: &[(&str, &str)] = &[
+    ("", "Endpoints"),
+    ("discovery.k8s.io", "EndpointSlice"),
+    ("networking.k8s.io", "NetworkPolicy"),
+    ("", "ResourceQuota"),
+    ("", "LimitRange"),
+    ("rbac.authorization.k8s.io", "Role"),
+    ("rbac.authorization.k8s.io", "RoleBinding"),
+    ("kyverno.io", "Policy"),
+    ("kyverno.io", "ClusterPolicy"),
+    ("kyverno.io", "PolicyException"),
+    ("policies.kyverno.io", "PolicyException"),
+];
+
+/// Argo CD's match of a project pattern (Go's `filepath.Match`, of which only `*` and `?` are
+/// expected here).
+fn glob(pattern: &str, value: &str) -> bool {
+    assert!(
+        !pattern.contains(['[', '\\']),
+        "unexpected pattern {pattern}"
+    );
+    let (p, v): (Vec<char>, Vec<char>) = (pattern.chars().collect(), value.chars().collect());
+    fn go(p: &[char], v: &[char]) -> bool {
+        match p.split_first() {
+            None => v.is_empty(),
+            Some(('*', rest)) => (0..=v.len()).any(|i| go(rest, &v[i..])),
+            Some(('?', rest)) => !v.is_empty() && go(rest, &v[1..]),
+            Some((c, rest)) => v.first() == Some(c) && go(rest, &v[1..]),
+        }
+    }
+    go(&p, &v)
+}
+
+/// Whether a project's list (`namespaceResourceWhitelist` …) matches (group, kind).
+fn listed(project: &Value, list: &str, group: &str, kind: &str) -> bool {
+    project
+        .pointer(&format!("/spec/{list}"))
+        .and_then(Value::as_array)
+        .is_some_and(|items| {
+            items
+                .iter()
+                .any(|i| glob(str_at(i, "/group"), group) && glob(str_at(i, "/kind"), kind))
+        })
+}
+
+/// Whether Argo CD lets `project` deploy a namespaced (group, kind), as its
+/// `AppProject.IsGroupKindPermitted` decides: whitelisted (a missing or empty whitelist, which
+/// the API server stores as missing, allows every kind) and not blacklisted.
+fn kind_permitted(project: &Value, group: &str, kind: &str) -> bool {
+    let whitelist_set = project
+        .pointer("/spec/namespaceResourceWhitelist")
+        .and_then(Value::as_array)
+        .is_some_and(|w| !w.is_empty());
+    let whitelisted = !whitelist_set || listed(project, "namespaceResourceWhitelist", group, kind);
+    whitelisted && !listed(project, "namespaceResourceBlacklist", group, kind)
+}
+
+/// Whether an Application's destination is one of the project's (`IsDestinationPermitted`).
+fn destination_permitted(project: &Value, destination: &Value) -> bool {
+    let allowed = project
+        .pointer("/spec/destinations")
+        .and_then(Value::as_array);
+    allowed.into_iter().flatten().any(|d| {
+        let cluster = match (d.get("name"), destination.get("name")) {
+            (Some(pattern), Some(name)) => glob(pattern.as_str().unwrap(), name.as_str().unwrap()),
+            (None, None) => glob(str_at(d, "/server"), str_at(destination, "/server")),
+            _ => false,
+        };
+        cluster && glob(str_at(d, "/namespace"), str_at(destination, "/namespace"))
+    })
+}
+
+/// The account Argo CD impersonates to sync an Application of `project` (as
+/// `DeriveServiceAccountToImpersonate` does) as `namespace:name`, or `None` when no entry
+/// matches and the sync fails. A destination by cluster name has a server URL that tenantc does
+/// not know: only a pattern that matches any URL can match it.
+fn impersonated(project: &Value, destination: &Value, app_namespace: &str) -> Option<String> {
+    let server = match destination.get("name") {
+        Some(name) => format!("https://{}.unknown.invalid:6443", name.as_str().unwrap()),
+        None => str_at(destination, "/server").to_string(),
+    };
+    let namespace = str_at(destination, "/namespace");
+    let entry = project
+        .pointer("/spec/destinationServiceAccounts")
+        .and_then(Value::as_array)?
+        .iter()
+        .find(|e| {
+            glob(str_at(e, "/server"), &server) && glob(str_at(e, "/namespace"), namespace)
+        })?;
+    let account = str_at(entry, "/defaultServiceAccount");
+    Some(if account.contains(':') {
+        account.to_string()
+    } else if namespace.is_empty() {
+        format!("{app_namespace}:{account}")
+    } else {
+        format!("{namespace}:{account}")
+    })
+}
+
+type Grants = BTreeSet<(String, String, String)>;
+
+/// Every (group, resource, verb) a Role grants.
+fn role_grants(role: &Value) -> Grants {
+    let mut grants = Grants::new();
+    for rule in role.pointer("/rules").and_then(Value::as_array).unwrap() {
+        let list = |f: &str| -> Vec<String> {
+            rule.get(f)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|v| v.as_str().unwrap().to_string())
+                .collect()
+        };
+        assert!(rule.get("resourceNames").is_none());
+        for group in list("apiGroups") {
+            for resource in list("resources") {
+                for verb in list("verbs") {
+                    grants.insert((group.clone(), resource.clone(), verb));
+                }
+            }
+        }
+    }
+    grants
+}
+
+/// The Kinds a Role may create, through [`TENANT_KINDS`].
+fn writable_kinds(grants: &Grants, what: &str) -> BTreeSet<(String, String)> {
+    grants
+        .iter()
+        .filter(|(_, resource, verb)| verb == "create" && !resource.contains('/'))
+        .map(|(group, resource, _)| {
+            let (_, _, kind) = TENANT_KINDS
+                .iter()
+                .find(|(g, r, _)| g == group && r == resource)
+                .unwrap_or_else(|| panic!("{what} writes {group}/{resource}, not in TENANT_KINDS"));
+            (group.clone(), kind.to_string())
+        })
+        .collect()
+}
+
 #[test]
 fn example_output_keeps_tenants_isolated() {
     let docs = documents(&root().join("out"));
     let subjects = tenant_subjects();
-    // Which namespaces belong to which tenant, from the Namespaces themselves.
+    // Which namespaces belong to which tenant, from the Namespaces themselves; the namespaces
+    // of its environments are those of its `kubernetes/` files.
     let mut owner: BTreeMap<String, String> = BTreeMap::new();
-    for (_, doc) in docs
-        .iter()
-        .filter(|(_, d)| str_at(d, "/kind") == "Namespace")
-    {
-        owner.insert(
-            str_at(doc, "/metadata/name").into(),
-            str_at(doc, "/metadata/labels/tenantc.dev~1tenant").into(),
-        );
+    let mut environments: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    // Roles and ServiceAccounts by (namespace, name).
+    let mut roles: BTreeMap<(String, String), Grants> = BTreeMap::new();
+    let mut accounts: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut bindings: Vec<&Value> = Vec::new();
+    for (path, doc) in &docs {
+        let key = || {
+            (
+                str_at(doc, "/metadata/namespace").to_string(),
+                str_at(doc, "/metadata/name").to_string(),
+            )
+        };
+        match str_at(doc, "/kind") {
+            "Namespace" => {
+                let (name, tenant) = (
+                    str_at(doc, "/metadata/name"),
+                    str_at(doc, "/metadata/labels/tenantc.dev~1tenant"),
+                );
+                owner.insert(name.into(), tenant.into());
+                if path.contains("/kubernetes/") {
+                    environments
+                        .entry(tenant.into())
+                        .or_default()
+                        .insert(name.into());
+                }
+            }
+            "Role" => {
+                roles.insert(key(), role_grants(doc));
+            }
+            "ServiceAccount" => {
+                accounts.insert(key());
+            }
+            "RoleBinding" => bindings.push(doc),
+            _ => {}
+        }
     }
     assert!(
         owner.len() >= 10,
         "expected the example's namespaces, found {}",
         owner.len()
     );
+    let admin_of = |ns: &str| -> &Grants {
+        roles
+            .get(&(ns.to_string(), "tenant-admin".to_string()))
+            .unwrap_or_else(|| panic!("namespace {ns} has no tenant-admin Role"))
+    };
+    // What an account bound in a namespace may do: the union of its bound Roles.
+    let account_grants = |ns: &str, name: &str| -> Grants {
+        bindings
+            .iter()
+            .filter(|b| str_at(b, "/metadata/namespace") == ns)
+            .filter(|b| {
+                b.pointer("/subjects")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .any(|s| {
+                        str_at(s, "/kind") == "ServiceAccount"
+                            && str_at(s, "/name") == name
+                            && str_at(s, "/namespace") == ns
+                    })
+            })
+            .flat_map(|b| roles[&(ns.to_string(), str_at(b, "/roleRef/name").to_string())].clone())
+            .collect()
+    };
+    let projects_by_name: BTreeMap<&str, &Value> = docs
+        .iter()
+        .filter(|(_, d)| str_at(d, "/kind") == "AppProject")
+        .map(|(_, d)| (str_at(d, "/metadata/name"), d))
+        .collect();
     let mut projects = 0;
+    let mut tenant_apps = 0;
     for (path, doc) in &docs {
         let kind = str_at(doc, "/kind");
         let name = str_at(doc, "/metadata/name");
@@ -299,37 +524,108 @@ fn example_output_keeps_tenants_isolated() {
                     .pointer("/spec/clusterResourceWhitelist")
                     .and_then(Value::as_array);
                 assert!(
-                    whitelist.is_none_or(|w| w.is_empty()),
+                    whitelist.is_some_and(|w| w.is_empty()),
                     "{path}: no cluster-scoped resources for tenants"
                 );
-                let blacklist: BTreeSet<(String, String)> = doc
-                    .pointer("/spec/namespaceResourceBlacklist")
+                // The whitelist is exactly what tenant-admin may write, in every namespace.
+                let namespaces = &environments[tenant];
+                let whitelist: BTreeSet<(String, String)> = doc
+                    .pointer("/spec/namespaceResourceWhitelist")
                     .and_then(Value::as_array)
-                    .unwrap()
+                    .unwrap_or_else(|| panic!("{path}: no namespaceResourceWhitelist"))
                     .iter()
-                    .map(|k| {
-                        (
-                            str_at(k, "/group").to_string(),
-                            str_at(k, "/kind").to_string(),
-                        )
-                    })
+                    .map(|k| (str_at(k, "/group").into(), str_at(k, "/kind").into()))
                     .collect();
-                for governance in [
+                for ns in namespaces {
+                    let admin = writable_kinds(admin_of(ns), &format!("{ns}/tenant-admin"));
+                    assert_eq!(
+                        whitelist, admin,
+                        "{path}: the whitelist is not what tenant-admin in {ns} may write"
+                    );
+                }
+                for (group, kind) in NEVER_FOR_TENANTS {
+                    assert!(
+                        !whitelist.contains(&(group.to_string(), kind.to_string()))
+                            && !kind_permitted(doc, group, kind),
+                        "{path}: {tenant} may deploy {group}/{kind}"
+                    );
+                }
+                // The contract (DESIGN.md §4) still names these in a blacklist.
+                for (group, kind) in [
                     ("", "ResourceQuota"),
                     ("", "LimitRange"),
                     ("networking.k8s.io", "NetworkPolicy"),
-                    ("kyverno.io", "Policy"),
                 ] {
                     assert!(
-                        blacklist.contains(&(governance.0.into(), governance.1.into())),
-                        "{path}: {governance:?} not blacklisted"
+                        listed(doc, "namespaceResourceBlacklist", group, kind),
+                        "{path}: {group}/{kind} not blacklisted"
                     );
+                }
+                // One deployer per namespace of the tenant, and none elsewhere: each exists in
+                // out/, in that namespace, and may do no more than tenant-admin there.
+                let entries = doc
+                    .pointer("/spec/destinationServiceAccounts")
+                    .and_then(Value::as_array)
+                    .unwrap_or_else(|| panic!("{path}: no destinationServiceAccounts"));
+                let covered: BTreeSet<String> = entries
+                    .iter()
+                    .map(|e| str_at(e, "/namespace").to_string())
+                    .collect();
+                assert_eq!(&covered, namespaces, "{path}: one account per namespace");
+                assert_eq!(
+                    covered.len(),
+                    entries.len(),
+                    "{path}: one entry per namespace"
+                );
+                for dest in doc
+                    .pointer("/spec/destinations")
+                    .and_then(Value::as_array)
+                    .unwrap()
+                {
+                    let ns = str_at(dest, "/namespace");
+                    let targets: Vec<&String> = if ns == "*" {
+                        namespaces.iter().collect()
+                    } else {
+                        namespaces.iter().filter(|n| n.as_str() == ns).collect()
+                    };
+                    assert!(
+                        !targets.is_empty(),
+                        "{path}: {dest} is no namespace of {tenant}"
+                    );
+                    for target in targets {
+                        let mut dest = dest.clone();
+                        dest["namespace"] = target.as_str().into();
+                        let account = impersonated(doc, &dest, "argocd")
+                            .unwrap_or_else(|| panic!("{path}: no account for {dest}"));
+                        let (ns, sa) = account.split_once(':').unwrap();
+                        assert_eq!(ns, target, "{path}: {dest} syncs as {account}");
+                        assert!(
+                            accounts.contains(&(ns.into(), sa.into())),
+                            "{path}: ServiceAccount {account} is not in out/"
+                        );
+                        let grants = account_grants(ns, sa);
+                        assert!(!grants.is_empty(), "{path}: {account} is bound to nothing");
+                        let extra: Vec<_> = grants.difference(admin_of(ns)).collect();
+                        assert!(
+                            extra.is_empty(),
+                            "{path}: {account} may do more than tenant-admin: {extra:?}"
+                        );
+                    }
                 }
             }
             "Application" => {
                 let project = str_at(doc, "/spec/project");
                 let tenant = str_at(doc, "/metadata/labels/tenantc.dev~1tenant");
+                let destination = doc.pointer("/spec/destination").unwrap();
+                let app_project = projects_by_name[project];
+                assert!(
+                    destination_permitted(app_project, destination),
+                    "{path}: {name} is outside its project's destinations"
+                );
+                let account = impersonated(app_project, destination, "argocd")
+                    .unwrap_or_else(|| panic!("{path}: {name} would sync as nobody"));
                 if project != "platform" {
+                    tenant_apps += 1;
                     assert_eq!(
                         project, tenant,
                         "{path}: {name} deploys in its tenant's project"
@@ -339,6 +635,12 @@ fn example_output_keeps_tenants_isolated() {
                         owner.get(ns).map(String::as_str),
                         Some(tenant),
                         "{path}: {name} deploys outside its tenant"
+                    );
+                    assert_eq!(account, format!("{ns}:tenantc-deployer"), "{path}: {name}");
+                } else {
+                    assert_eq!(
+                        account, "argocd:argocd-application-controller",
+                        "{path}: {name} syncs as the platform's account"
                     );
                 }
                 let decommissioned =
@@ -355,7 +657,26 @@ fn example_output_keeps_tenants_isolated() {
                 let tenant = owner
                     .get(ns)
                     .unwrap_or_else(|| panic!("{path}: RoleBinding outside tenant namespaces"));
+                assert_eq!(
+                    str_at(doc, "/roleRef/kind"),
+                    "Role",
+                    "{path}: bindings refer to the namespace's Roles only"
+                );
                 for s in doc.pointer("/subjects").and_then(Value::as_array).unwrap() {
+                    if str_at(s, "/kind") == "ServiceAccount" {
+                        // The deployer: an account of this namespace, no wider than tenant-admin.
+                        assert_eq!(
+                            str_at(s, "/namespace"),
+                            ns,
+                            "{path}: another namespace's account"
+                        );
+                        let role = &roles[&(ns.to_string(), str_at(doc, "/roleRef/name").into())];
+                        assert!(
+                            role.is_subset(admin_of(ns)),
+                            "{path}: {name} is wider than tenant-admin"
+                        );
+                        continue;
+                    }
                     let subject = (
                         str_at(s, "/kind").to_string(),
                         str_at(s, "/name").to_string(),
@@ -365,11 +686,6 @@ fn example_output_keeps_tenants_isolated() {
                         "{path}: {subject:?} is not a subject of {tenant}"
                     );
                 }
-                assert_eq!(
-                    str_at(doc, "/roleRef/kind"),
-                    "Role",
-                    "{path}: bindings refer to the namespace's Roles only"
-                );
             }
             "Role" => {
                 for rule in doc.pointer("/rules").and_then(Value::as_array).unwrap() {
@@ -412,6 +728,10 @@ fn example_output_keeps_tenants_isolated() {
         projects >= 6,
         "expected a project per tenant, found {projects}"
     );
+    assert!(
+        tenant_apps >= 3,
+        "expected tenant Applications, found {tenant_apps}"
+    );
     // Every tenant namespace denies all ingress and egress by default.
     for ns in owner.keys() {
         let deny = docs.iter().any(|(_, d)| {
@@ -424,6 +744,83 @@ fn example_output_keeps_tenants_isolated() {
         });
         assert!(deny, "namespace {ns} has no default-deny NetworkPolicy");
     }
+}
+
+/// A tenant's own Application cannot deploy what its Roles may not write: its project refuses
+/// an EndpointSlice, Endpoints or a Kyverno PolicyException in the Application's own namespace,
+/// as Argo CD evaluates the project, while a Deployment passes. Rendered by the CLI from the
+/// example. The blacklist alone (the projects before the whitelist) let them through.
+#[test]
+fn tenant_applications_cannot_deploy_what_tenant_roles_may_not_write() {
+    let temp = tempfile::tempdir().unwrap();
+    let out = temp.path().join("out");
+    crate::support::run(
+        tenantc()
+            .args(["render", "--repo"])
+            .arg(root())
+            .arg("--out")
+            .arg(&out),
+    )
+    .expect_code(0, "render");
+    let docs = documents(&out);
+    let projects: BTreeMap<&str, &Value> = docs
+        .iter()
+        .filter(|(_, d)| str_at(d, "/kind") == "AppProject")
+        .map(|(_, d)| (str_at(d, "/metadata/name"), d))
+        .collect();
+    let escapes = [
+        ("discovery.k8s.io", "EndpointSlice"),
+        ("", "Endpoints"),
+        ("kyverno.io", "PolicyException"),
+        ("kyverno.io", "Policy"),
+        ("networking.k8s.io", "NetworkPolicy"),
+        ("rbac.authorization.k8s.io", "RoleBinding"),
+    ];
+    let mut checked = 0;
+    for (path, app) in &docs {
+        let project = str_at(app, "/spec/project");
+        if str_at(app, "/kind") != "Application" || project == "platform" {
+            continue;
+        }
+        checked += 1;
+        let name = str_at(app, "/metadata/name");
+        let project = projects[project];
+        let destination = app.pointer("/spec/destination").unwrap();
+        let permits = |project: &Value, group: &str, kind: &str| {
+            destination_permitted(project, destination) && kind_permitted(project, group, kind)
+        };
+        assert!(
+            permits(project, "apps", "Deployment"),
+            "{path}: {name} cannot even deploy a Deployment"
+        );
+        // The project as it was: the governance blacklist, no whitelist.
+        let mut before = (*project).clone();
+        let spec = before["spec"].as_object_mut().unwrap();
+        spec.remove("namespaceResourceWhitelist");
+        spec.insert(
+            "namespaceResourceBlacklist".into(),
+            serde_json::json!([
+                {"group": "", "kind": "LimitRange"},
+                {"group": "", "kind": "ResourceQuota"},
+                {"group": "kyverno.io", "kind": "Policy"},
+                {"group": "networking.k8s.io", "kind": "NetworkPolicy"},
+                {"group": "rbac.authorization.k8s.io", "kind": "Role"},
+                {"group": "rbac.authorization.k8s.io", "kind": "RoleBinding"},
+            ]),
+        );
+        assert!(permits(&before, "discovery.k8s.io", "EndpointSlice"));
+        assert!(permits(&before, "kyverno.io", "PolicyException"));
+        for (group, kind) in escapes {
+            assert!(
+                !permits(project, group, kind),
+                "{path}: {name} may deploy {group}/{kind}"
+            );
+        }
+    }
+    assert!(
+        checked >= 3,
+        "expected tenant Applications, found {checked}"
+    );
 }
 
 #[test]
@@ -457,6 +854,22 @@ fn shipped_argocd_manifests_are_valid() {
     assert_eq!(
         plugin.pointer("/spec/generate/command"),
         Some(&serde_json::json!(["tenantc", "cmp", "generate"]))
+    );
+    // The argocd-cm patch that turns sync impersonation on.
+    let argocd_cm: Value = serde_saphyr::from_str(
+        &std::fs::read_to_string(dir.join("argocd-cm-impersonation.yaml")).unwrap(),
+    )
+    .unwrap();
+    let errors: Vec<String> = schema("kubernetes/configmap.json")
+        .iter_errors(&argocd_cm)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(str_at(&argocd_cm, "/metadata/name"), "argocd-cm");
+    assert_eq!(str_at(&argocd_cm, "/metadata/namespace"), "argocd");
+    assert_eq!(
+        argocd_cm.pointer("/data"),
+        Some(&serde_json::json!({"application.sync.impersonation.enabled": "true"}))
     );
     let sidecar = std::fs::read_to_string(dir.join("repo-server-sidecar.yaml")).unwrap();
     for needle in [

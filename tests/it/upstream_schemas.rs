@@ -11,7 +11,7 @@
 use crate::support::{read_tree, root, run, tenantc};
 use jsonschema::Validator;
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -221,6 +221,8 @@ fn describe(object: &Value) -> String {
 pub(crate) struct Report {
     /// Objects and Terraform blocks validated.
     pub(crate) checked: usize,
+    /// The kinds of the objects validated.
+    pub(crate) kinds: BTreeSet<String>,
     /// One line per problem: file, object and error.
     pub(crate) failures: Vec<String>,
 }
@@ -264,6 +266,9 @@ impl Report {
                 }
             };
             self.checked += 1;
+            if let Some(kind) = object.get("kind").and_then(Value::as_str) {
+                self.kinds.insert(kind.to_string());
+            }
             let what = describe(&object);
             for problem in check_object(&object) {
                 self.failures.push(format!("{at} {what}: {problem}"));
@@ -358,6 +363,21 @@ fn every_emitted_object_matches_its_upstream_schema() {
         report.failures.join("\n")
     );
     assert!(report.checked > 0, "no object was checked");
+    // The kinds of every namespace file and Argo CD file, the deployer's included.
+    for kind in [
+        "Namespace",
+        "Role",
+        "RoleBinding",
+        "ServiceAccount",
+        "AppProject",
+        "Application",
+    ] {
+        assert!(
+            report.kinds.contains(kind),
+            "no {kind} was checked: {:?}",
+            report.kinds
+        );
+    }
 }
 
 /// Parses one YAML document.
@@ -425,6 +445,15 @@ spec:
 fn rejects_an_app_project_with_an_unknown_spec_field() {
     let invalid = APP_PROJECT.replace("destinations:", "destinatons:");
     assert_rejected(APP_PROJECT, &invalid, "destinatons");
+}
+
+#[test]
+fn rejects_a_destination_service_account_without_its_account() {
+    let valid = format!(
+        "{APP_PROJECT}  destinationServiceAccounts:\n    - {{server: '*', namespace: acme-prod, defaultServiceAccount: tenantc-deployer}}\n"
+    );
+    let invalid = valid.replace("defaultServiceAccount", "serviceAccount");
+    assert_rejected(&valid, &invalid, "serviceAccount");
 }
 
 #[test]
