@@ -131,6 +131,9 @@ pub struct ArgoCdSettings {
     /// on, as `namespace:name` (default `argocd:argocd-application-controller`, the
     /// controller's own).
     #[serde(default = "default_platform_service_account")]
+    #[schemars(regex(
+        pattern = r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?:)?[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$"
+    ))]
     pub platform_service_account: String,
 }
 
