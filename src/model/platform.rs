@@ -121,7 +121,11 @@ pub struct ArgoCdSettings {
     /// The repositories tenants' own Applications may come from, as Argo CD glob patterns
     /// such as `https://git.example.com/*` (the host must be written out; a bare `*` is
     /// refused). Empty (the default): tenants may have no Applications.
-    #[serde(default, rename = "tenantSourceRepos", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        rename = "tenantSourceRepos",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub tenant_source_repos: Vec<String>,
     /// The service account platform Applications sync as when Argo CD's sync impersonation is
     /// on, as `namespace:name` (default `argocd:argocd-application-controller`, the
