@@ -17,7 +17,7 @@
 //!
 //! `admissionregistration.k8s.io/v1` ValidatingAdmissionPolicy is GA since Kubernetes 1.30.
 //! Every CEL feature the expressions use (`has()`, `in`, `[...]`, `size()`, the macros `all`,
-//! the conditional operator, string `+`, list and map literals, `==`/`!=` on objects) is in
+//! the conditional operator, string `+`, list literals, `==`/`!=` on objects) is in
 //! Kubernetes' CEL environment since then; `tests/it/admission.rs` evaluates them and checks
 //! every field they select against the Kubernetes OpenAPI schemas.
 
@@ -441,5 +441,52 @@ fn service_exposure() -> Policy {
                  included); ask the platform team for a tier with allowExternalNameServices",
             ),
         ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A platform.yaml value becomes a CEL literal that evaluates back to exactly that value,
+    /// whatever quotes, backslashes or control characters it holds.
+    #[test]
+    fn cel_string_literals_hold_any_text() {
+        let texts = [
+            "cluster-default",
+            "it's",
+            r"a\b",
+            "x' || true || '",
+            "line\nbreak\ttab",
+            "\u{7f}\u{85}é",
+        ];
+        for text in texts {
+            let literal = cel_string(text);
+            let value = cel::Program::compile(&literal)
+                .unwrap_or_else(|e| panic!("{literal}: {e}"))
+                .execute(&cel::Context::default())
+                .unwrap();
+            assert_eq!(
+                value,
+                cel::Value::String(text.to_string().into()),
+                "{literal}"
+            );
+        }
+    }
+
+    #[test]
+    fn namespace_labels_follow_the_tier() {
+        assert!(namespace_labels(None).is_empty());
+        let mut tier = TierSpec::default();
+        assert!(namespace_labels(Some(&tier)).is_empty());
+        tier.priority_class = Some(crate::model::PriorityClassSpec {
+            name: "tenant-high".into(),
+            value: 1000,
+            ..Default::default()
+        });
+        tier.allow_external_name_services = true;
+        let labels = namespace_labels(Some(&tier));
+        assert_eq!(labels[PRIORITY_CLASS_LABEL], "tenant-high");
+        assert_eq!(labels[EXTERNAL_NAME_LABEL], EXTERNAL_NAME_ALLOWED);
     }
 }
