@@ -27,7 +27,8 @@
 //! Finally the example repository's committed `out/` is audited: its `admission.yaml` holds
 //! the policies and bindings, every tenant Namespace is selected by them and no platform
 //! namespace is, and each node-pool tenant's placed pods are admitted at home and denied in
-//! every other pool tenant's namespaces.
+//! every other pool tenant's namespaces (checked also for the scenario with either
+//! placement: Kyverno, or the PodNodeSelector and PodTolerationRestriction annotations).
 
 mod eval;
 mod types;
@@ -171,26 +172,34 @@ fn read_output(dir: &Path) -> Output {
     }
 }
 
+/// The scenario repository, with the files of `replaced` instead of its own, rendered
+/// through the CLI.
+fn render(replaced: &[(&str, &str)]) -> Output {
+    let repo = tempfile::tempdir().unwrap();
+    for (path, text) in SCENARIO {
+        let text = replaced
+            .iter()
+            .find(|(p, _)| p == path)
+            .map_or(*text, |(_, t)| t);
+        let path = repo.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let out = repo.path().join("out");
+    run(tenantc()
+        .arg("render")
+        .arg("--repo")
+        .arg(repo.path())
+        .arg("--out")
+        .arg(&out))
+    .expect_code(0, "render the scenario repository");
+    read_output(&out)
+}
+
 /// The scenario repository rendered through the CLI, once per test run.
 fn scenario() -> &'static Output {
     static OUTPUT: OnceLock<Output> = OnceLock::new();
-    OUTPUT.get_or_init(|| {
-        let repo = tempfile::tempdir().unwrap();
-        for (path, text) in SCENARIO {
-            let path = repo.path().join(path);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-        let out = repo.path().join("out");
-        run(tenantc()
-            .arg("render")
-            .arg("--repo")
-            .arg(repo.path())
-            .arg("--out")
-            .arg(&out))
-        .expect_code(0, "render the scenario repository");
-        read_output(&out)
-    })
+    OUTPUT.get_or_init(|| render(&[]))
 }
 
 /// A Pod named `app` in `namespace`, with `spec` merged over one container.
@@ -253,15 +262,61 @@ fn required_terms(terms: Vec<Value>) -> Value {
         "nodeSelectorTerms": terms}}}})
 }
 
-/// The pod as the cluster admits it into its namespace: mutated by the namespace's Kyverno
-/// placement policy when it has one (node selector by strategic merge, tolerations appended
-/// by JSON patches), unchanged otherwise.
+/// The namespace annotation of the PodNodeSelector plugin.
+const NODE_SELECTOR_ANNOTATION: &str = "scheduler.alpha.kubernetes.io/node-selector";
+/// The namespace annotation of the PodTolerationRestriction plugin's default tolerations.
+const DEFAULT_TOLERATIONS_ANNOTATION: &str = "scheduler.alpha.kubernetes.io/defaultTolerations";
+
+/// The pod as the cluster admits it into its namespace, mutated as platform.yaml
+/// `spec.nodePools.placement` has it: by the namespace's Kyverno placement policy (node
+/// selector by strategic merge, tolerations appended by JSON patches), or by the
+/// PodNodeSelector and PodTolerationRestriction plugins from the namespace's annotations;
+/// unchanged in a namespace without a pool.
 fn placed(output: &Output, pod: Value) -> Value {
     let namespace = pod["metadata"]["namespace"].as_str().unwrap().to_string();
-    match output.placements.get(&namespace) {
-        Some(policy) => apply_kyverno(policy, pod),
+    if let Some(policy) = output.placements.get(&namespace) {
+        return apply_kyverno(policy, pod);
+    }
+    match output.namespaces.get(&namespace) {
+        Some(ns) => apply_annotations(&ns["metadata"]["annotations"], pod),
         None => pod,
     }
+}
+
+/// What the PodNodeSelector plugin (`k=v,...` merged into the node selector) and the
+/// PodTolerationRestriction plugin (default tolerations merged in) do to a new pod.
+fn apply_annotations(annotations: &Value, mut pod: Value) -> Value {
+    if let Some(selector) = annotations[NODE_SELECTOR_ANNOTATION].as_str() {
+        for pair in selector.split(',').filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap();
+            pod["spec"]["nodeSelector"][key] = value.into();
+        }
+    }
+    if let Some(defaults) = annotations[DEFAULT_TOLERATIONS_ANNOTATION].as_str() {
+        let defaults: Vec<Value> = serde_json::from_str(defaults).unwrap();
+        for toleration in defaults {
+            let present = pod["spec"]["tolerations"]
+                .as_array()
+                .is_some_and(|list| list.contains(&toleration));
+            if !present {
+                pod = tolerate(pod, toleration);
+            }
+        }
+    }
+    pod
+}
+
+/// The namespaces whose pods are placed on a pool, by either placement.
+fn pool_namespaces(output: &Output) -> Vec<&str> {
+    output
+        .namespaces
+        .iter()
+        .filter(|(name, ns)| {
+            output.placements.contains_key(*name)
+                || ns["metadata"]["annotations"][NODE_SELECTOR_ANNOTATION].is_string()
+        })
+        .map(|(name, _)| name.as_str())
+        .collect()
 }
 
 /// Applies the two rules of a rendered Kyverno placement policy; any other kind of patch is
@@ -1234,45 +1289,59 @@ fn type_check_reports_unknown_fields_and_misused_operators() {
 // ---------------------------------------------------------------------------------------------
 // The example's committed output.
 
+/// Asserts that each node-pool tenant's pods, placed on its pool, are admitted at home, and
+/// that sent into another pool tenant's namespace (and placed there too) they, still
+/// carrying their own pool's tolerations, are denied.
+fn assert_pools_fenced(output: &Output) {
+    let pools = pool_namespaces(output);
+    let tenant =
+        |ns: &str| output.namespaces[ns]["metadata"]["labels"]["tenantc.dev/tenant"].clone();
+    let tenants: BTreeSet<String> = pools.iter().map(|ns| tenant(ns).to_string()).collect();
+    assert!(
+        tenants.len() >= 2,
+        "two node-pool tenants at least: {pools:?}"
+    );
+    let mut problems = Vec::new();
+    for home in &pools {
+        let own = placed(output, pod(home, json!({})));
+        assert!(
+            own["spec"]["nodeSelector"].is_object(),
+            "{home}: not placed: {own}"
+        );
+        let case = create("own placed pod", own.clone());
+        problems.extend(legit_problems(output, &case, &[PLACEMENT, PRIORITY]));
+        for away in pools.iter().filter(|away| tenant(away) != tenant(home)) {
+            let mut intruder = own.clone();
+            intruder["metadata"]["namespace"] = (*away).into();
+            let case = create("pod of another pool", placed(output, intruder));
+            let says = "may only tolerate your own node pool";
+            problems.extend(
+                attack_problems(output, &case, PLACEMENT, says)
+                    .into_iter()
+                    .map(|p| format!("{home} → {away}: {p}")),
+            );
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 #[test]
 fn example_output_holds_the_policies_and_binds_every_tenant_namespace() {
     let example = read_output(&root().join("out"));
     assert_policy_set(&example.policies);
     assert_selects_tenant_namespaces_only(&example);
-    // Each node-pool tenant's pods, placed by its own Kyverno policy, are admitted at home;
-    // sent into another pool tenant's namespace (and placed by that namespace's policy) they
-    // still carry their own pool's tolerations, and are denied.
-    assert!(
-        example.placements.len() >= 2,
-        "the example has node-pool tenants"
-    );
-    let mut problems = Vec::new();
-    for home in example.placements.keys() {
-        let own = placed(&example, pod(home, json!({})));
-        problems.extend(legit_problems(
-            &example,
-            &create("own placed pod", own.clone()),
-            &[PLACEMENT, PRIORITY],
-        ));
-        let tenant = &example.namespaces[home]["metadata"]["labels"]["tenantc.dev/tenant"];
-        for (away, namespace) in &example.placements {
-            if namespace["metadata"]["labels"]["tenantc.dev/tenant"] == *tenant {
-                continue;
-            }
-            let mut intruder = own.clone();
-            intruder["metadata"]["namespace"] = away.clone().into();
-            let intruder = placed(&example, intruder);
-            problems.extend(
-                attack_problems(
-                    &example,
-                    &create("pod of another pool", intruder),
-                    PLACEMENT,
-                    "may only tolerate your own node pool",
-                )
-                .into_iter()
-                .map(|p| format!("{home} → {away}: {p}")),
-            );
-        }
-    }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert_pools_fenced(&example);
+}
+
+#[test]
+fn pools_stay_fenced_with_either_placement() {
+    assert_pools_fenced(scenario());
+    let annotated = render(&[(
+        "platform.yaml",
+        &SCENARIO[0]
+            .1
+            .replace("placement: kyverno", "placement: podNodeSelector"),
+    )]);
+    assert!(annotated.placements.is_empty());
+    assert_pools_fenced(&annotated);
 }
