@@ -1087,7 +1087,7 @@ fn schemas() -> &'static Schemas {
         Schemas {
             pod: read("pod"),
             service: read("service"),
-            namespace: read("namespace"),
+            namespace: types::namespace_object_schema(&read("namespace")),
             request: types::request_schema(),
         }
     })
@@ -1250,6 +1250,11 @@ fn type_check_reports_unknown_fields_and_misused_operators() {
             "no field `lables`",
         ),
         ("request.operaton == 'CREATE'", "no field `operaton`"),
+        ("request.uid == 'a'", "no field `uid`"),
+        (
+            "namespaceObject.metadata.ownerReferences.size() == 0",
+            "no field `ownerReferences`",
+        ),
         ("variables.tenantt == 'a'", "no variable `tenantt`"),
         ("object.spec.nodeSelector.all(k, k == 'a')", "not a list"),
         ("object.spec.nodeSelector.tenant == 'a'", "selected on map"),

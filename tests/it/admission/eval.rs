@@ -210,7 +210,8 @@ pub fn to_cel(value: &Value) -> Cel {
     }
 }
 
-/// The `request` variable: an AdmissionRequest without `object` and `oldObject`.
+/// The `request` variable: an AdmissionRequest without `uid`, `object` and `oldObject`, as
+/// the API server declares it to CEL.
 fn request_value(request: &Request) -> Value {
     let (group, version, resource, kind) = resource_of(request.object);
     let options_kind = if request.operation == "CREATE" {
@@ -219,7 +220,6 @@ fn request_value(request: &Request) -> Value {
         "UpdateOptions"
     };
     json!({
-        "uid": "00000000-0000-0000-0000-000000000001",
         "kind": {"group": group, "version": version, "kind": kind},
         "resource": {"group": group, "version": version, "resource": resource},
         "requestKind": {"group": group, "version": version, "kind": kind},

@@ -6,9 +6,10 @@
 //! `has(a.b)`, `l.all(x, p)`, `l.exists(x, p)`, `l.map(x, f)` and `l.filter(x, p)` stay the
 //! calls they are written as. The walk then types every node:
 //! - the roots are `object` and `oldObject` (the schema of the policy's one resource:
-//!   `pod.json` or `service.json`), `namespaceObject` (`namespace.json`), `request` (a
-//!   hand-written shape of the AdmissionRequest, [`request_schema`]) and `variables` (a record
-//!   of the policy's variables, each typed from its expression, in order);
+//!   `pod.json` or `service.json`), `namespaceObject` (`namespace.json`, cut down to the fields
+//!   the API server declares, [`namespace_object_schema`]), `request` (a hand-written shape of
+//!   the AdmissionRequest as the API server declares it, [`request_schema`]) and `variables` (a
+//!   record of the policy's variables, each typed from its expression, in order);
 //! - a field selection (`a.b`, and `has(a.b)`) must name a property of an object schema; a
 //!   selection on a map, a list, a scalar or a value of unknown type is reported (map keys
 //!   such as `tenantc.dev/tenant` are read with `in` and `[...]`);
@@ -20,7 +21,10 @@
 //! - any other function or an unknown name is reported.
 //!
 //! It is stricter than Kubernetes where that keeps the policies plain (a select on a map
-//! compiles there), never looser.
+//! compiles there), never looser. When a policy is created the API server type-checks
+//! `namespaceObject`, `request` and `variables` as declared here but `object` and `oldObject`
+//! only as `dyn`; their fields are checked against the resource's schema here so that a
+//! misspelled field is found before it fails (or, under `has()`, silently passes) at run time.
 
 use cel::Env;
 use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue};
@@ -103,8 +107,9 @@ pub fn from_schema<'s>(schema: &'s Value, path: &str) -> Ty<'s> {
     }
 }
 
-/// A hand-written JSON Schema of the `request` variable: Kubernetes' admission.k8s.io/v1
-/// AdmissionRequest without `object` and `oldObject` (which are variables of their own).
+/// A hand-written JSON Schema of the `request` variable, as the API server declares it
+/// (`BuildRequestType` in k8s.io/apiserver/pkg/admission/plugin/cel/compile.go): the
+/// admission.k8s.io/v1 AdmissionRequest without `uid`, `object` and `oldObject`.
 pub fn request_schema() -> Value {
     let string = json!({"type": "string"});
     let gvk = json!({"type": "object", "properties": {
@@ -112,7 +117,6 @@ pub fn request_schema() -> Value {
     let gvr = json!({"type": "object", "properties": {
         "group": string, "version": string, "resource": string}});
     json!({"type": "object", "properties": {
-        "uid": string,
         "kind": gvk,
         "resource": gvr,
         "subResource": string,
@@ -132,6 +136,52 @@ pub fn request_schema() -> Value {
         "dryRun": {"type": "boolean"},
         "options": {"type": "object"},
     }})
+}
+
+/// The fields the API server declares for `namespaceObject` (`BuildNamespaceType` in
+/// k8s.io/apiserver/pkg/admission/plugin/cel/compile.go), by object; `namespace.json` has more
+/// (`ownerReferences`, `managedFields`, ...), which an expression there cannot select.
+const NAMESPACE_FIELDS: [(&str, &[&str]); 4] = [
+    ("", &["metadata", "spec", "status"]),
+    (
+        "metadata",
+        &[
+            "name",
+            "generateName",
+            "namespace",
+            "labels",
+            "annotations",
+            "creationTimestamp",
+            "deletionGracePeriodSeconds",
+            "deletionTimestamp",
+            "generation",
+            "resourceVersion",
+            "finalizers",
+        ],
+    ),
+    ("spec", &["finalizers"]),
+    ("status", &["conditions", "phase"]),
+];
+
+/// `namespace.json` cut down to the fields the API server declares for `namespaceObject`.
+/// (It declares the UID as `UID`, which `namespace.json` spells `uid`; neither is kept.)
+pub fn namespace_object_schema(namespace: &Value) -> Value {
+    let mut schema = namespace.clone();
+    for (object, fields) in NAMESPACE_FIELDS {
+        let node = if object.is_empty() {
+            &mut schema
+        } else {
+            &mut schema["properties"][object]
+        };
+        let properties = node["properties"].as_object_mut().unwrap();
+        properties.retain(|name, _| fields.contains(&name.as_str()));
+        assert_eq!(
+            properties.len(),
+            fields.len(),
+            "namespace.json lacks a field of {object:?}"
+        );
+    }
+    schema
 }
 
 /// The names an expression may start from, with their types.
