@@ -387,6 +387,8 @@ pub fn platform_objects(resolved: &Resolved) -> Vec<Object> {
                     {"group": "", "kind": "Namespace"},
                     {"group": "scheduling.k8s.io", "kind": "PriorityClass"},
                     {"group": "kamaji.clastix.io", "kind": "DataStore"},
+                    {"group": "admissionregistration.k8s.io", "kind": "ValidatingAdmissionPolicy"},
+                    {"group": "admissionregistration.k8s.io", "kind": "ValidatingAdmissionPolicyBinding"},
                 ],
             },
         }),

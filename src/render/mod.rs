@@ -1,11 +1,12 @@
 //! Builds the output tree from the resolved platform: per tenant, one file per environment
 //! namespace with all of its governance objects, a Terraform node group (`nodePool`
 //! isolation) or a `cluster.yaml` (`cluster` isolation); platform-wide, the tiers'
-//! PriorityClasses and the Terraform root module's settings.
+//! PriorityClasses, the admission policies and the Terraform root module's settings.
 //!
 //! Builds typed values only; serializing and writing them is `emit`'s job.
 
 mod addons;
+pub mod admission;
 pub mod argocd;
 mod cluster;
 mod labels;
@@ -150,8 +151,14 @@ fn render_tenant(
     } else {
         addons.render(tenant, diags)
     };
+    // The tier's own spec, not the tenant's merged profile: what the admission policies
+    // grant is the tier's to decide, never a tenant file's `overrides`.
+    let tier = resolved
+        .tiers
+        .get(&tenant.tenant.spec.tier)
+        .map(|profile| &profile.spec);
     for env in &tenant.environments {
-        let mut objects = namespace::governance(tenant, env);
+        let mut objects = namespace::governance(tenant, env, tier);
         objects.extend(network::policies(tenant, env, dns));
         objects.extend(rbac::roles(tenant, env));
         objects.extend(rbac::deployer(tenant, env));
@@ -242,6 +249,10 @@ fn render_platform(resolved: &Resolved) -> OutputTree {
             classes.into_values().collect(),
         );
     }
+    tree.add_yaml(
+        admission::PATH.into(),
+        admission::objects(&resolved.platform.spec.admission),
+    );
     if let Some((path, document)) = terraform::root_module(resolved) {
         tree.files.insert(path, FileContent::Json(document));
     }

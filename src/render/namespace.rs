@@ -1,7 +1,7 @@
 //! The Namespace, ResourceQuota and LimitRange of one tenant environment.
 
 use super::labels;
-use crate::model::{Lifecycle, LimitBounds, Quantity, QuantityText, ResourceUnit};
+use crate::model::{Lifecycle, LimitBounds, Quantity, QuantityText, ResourceUnit, TierSpec};
 use crate::objects::Object;
 use crate::resolve::{ResolvedEnvironment, ResolvedTenant};
 use k8s_openapi::api::core::v1::{
@@ -11,9 +11,15 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use std::collections::BTreeMap;
 
-/// Namespace, ResourceQuota and LimitRange.
-pub fn governance(tenant: &ResolvedTenant, env: &ResolvedEnvironment) -> Vec<Object> {
-    let mut objects = vec![Object::Namespace(namespace(tenant, env))];
+/// Namespace, ResourceQuota and LimitRange. `tier` is the tenant's tier as the tier file
+/// (and platform defaults) set it, without the tenant's `overrides`: it decides what the
+/// namespace's admission labels grant.
+pub fn governance(
+    tenant: &ResolvedTenant,
+    env: &ResolvedEnvironment,
+    tier: Option<&TierSpec>,
+) -> Vec<Object> {
+    let mut objects = vec![Object::Namespace(namespace(tenant, env, tier))];
     objects.extend(quota(tenant, env).map(Object::ResourceQuota));
     objects.extend(limit_range(tenant, env).map(Object::LimitRange));
     objects
@@ -29,13 +35,20 @@ pub fn meta(tenant: &ResolvedTenant, env: &ResolvedEnvironment, name: &str) -> O
     }
 }
 
-fn namespace(tenant: &ResolvedTenant, env: &ResolvedEnvironment) -> Namespace {
+fn namespace(
+    tenant: &ResolvedTenant,
+    env: &ResolvedEnvironment,
+    tier: Option<&TierSpec>,
+) -> Namespace {
     let spec = &tenant.tenant.spec;
     // The tenant's own labels first, then the platform's governance labels, then tenantc's:
     // a tenant cannot override what the platform or tenantc set.
     let mut labels = spec.labels.clone();
     labels.extend(env.governance_labels.clone());
     labels.extend(labels::identity(tenant, env));
+    // What the cluster-wide admission policies read: the tier's PriorityClass and whether it
+    // allows ExternalName Services.
+    labels.extend(super::admission::namespace_labels(tier));
     labels.insert(
         "tenantc.dev/lifecycle".into(),
         spec.lifecycle.as_str().into(),

@@ -3,6 +3,7 @@
 mod support;
 
 mod addons;
+mod admission;
 mod argocd;
 mod cli;
 mod determinism;

@@ -105,7 +105,7 @@ fn schema_errors(relative: &str, validator: &Validator, instance: &Value) -> Vec
 
 /// Checks one Kubernetes-style object against the schema of its kind. Returns its problems
 /// (empty when it is valid).
-fn check_object(object: &Value) -> Vec<String> {
+pub(crate) fn check_object(object: &Value) -> Vec<String> {
     let Some(map) = object.as_object() else {
         return vec![format!("not a mapping: {object}")];
     };
