@@ -187,3 +187,182 @@ fn a_tenant_may_use_what_its_tier_opens() {
         ["E0705"]
     );
 }
+
+/// Every YAML document of the example's committed `out/`, with its file.
+fn example_documents() -> Vec<(String, Value)> {
+    let mut docs = Vec::new();
+    for (path, bytes) in read_tree(&crate::support::root().join("out")) {
+        if path.ends_with(".yaml") {
+            let text = String::from_utf8(bytes).unwrap();
+            let values: Vec<Value> = serde_saphyr::from_str_multiple(&text).unwrap();
+            docs.extend(values.into_iter().map(|v| (path.clone(), v)));
+        }
+    }
+    docs
+}
+
+/// A tier file of the example, as JSON.
+fn tier(name: &str) -> Value {
+    let path = crate::support::root().join(format!("tiers/{name}.yaml"));
+    serde_saphyr::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn text<'a>(v: &'a Value, pointer: &str) -> &'a str {
+    v.pointer(pointer).and_then(Value::as_str).unwrap_or("")
+}
+
+/// The isolation audit of the guardrails, over the example's committed output: whatever the
+/// tenant files say, what reaches `out/` stays within each tier and the platform.
+#[test]
+fn example_output_holds_every_guardrail() {
+    use tenantc::model::Quantity;
+    let with_paths = example_documents();
+    let docs: Vec<&Value> = with_paths.iter().map(|(_, d)| d).collect();
+    let platform: Value = serde_saphyr::from_str(
+        &std::fs::read_to_string(crate::support::root().join("platform.yaml")).unwrap(),
+    )
+    .unwrap();
+    let patterns: Vec<&str> = platform
+        .pointer("/spec/argocd/tenantSourceRepos")
+        .and_then(Value::as_array)
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    let level = |l: &str| {
+        ["restricted", "baseline", "privileged"]
+            .iter()
+            .position(|x| *x == l)
+    };
+    let mut owner = std::collections::BTreeMap::new();
+    let mut checked = 0;
+    // The tenants' own namespaces (a cluster tenant's management namespace, in `cluster.yaml`,
+    // belongs to the platform's Kamaji control plane).
+    for (_, doc) in with_paths
+        .iter()
+        .filter(|(path, d)| path.contains("/kubernetes/") && text(d, "/kind") == "Namespace")
+    {
+        let name = text(doc, "/metadata/name");
+        let labels = |key: &str| text(doc, &format!("/metadata/labels/{}", key.replace('/', "~1")));
+        let tenant = labels("tenantc.dev/tenant");
+        owner.insert(name.to_string(), tenant.to_string());
+        // Reserved names.
+        assert!(
+            name != "default" && !name.starts_with("kube-") && name != "argocd",
+            "{tenant} owns the platform namespace {name}"
+        );
+        // Pod Security at least as strict as the tier's level for the environment.
+        let tier = tier(labels("tenantc.dev/tier"));
+        let env = labels("tenantc.dev/environment");
+        let tier_level = tier
+            .pointer("/spec/environments")
+            .and_then(Value::as_array)
+            .and_then(|envs| envs.iter().find(|e| text(e, "/name") == env))
+            .and_then(|e| e.get("podSecurity"))
+            .and_then(Value::as_str)
+            .or_else(|| tier.pointer("/spec/podSecurity").and_then(Value::as_str))
+            .unwrap_or("restricted");
+        assert!(
+            level(labels("pod-security.kubernetes.io/enforce")) <= level(tier_level),
+            "{name}: looser Pod Security than its tier"
+        );
+        // The priority class the admission policy grants is the tier's.
+        assert_eq!(
+            labels("tenantc.dev/priority-class"),
+            text(&tier, "/spec/priorityClass/name"),
+            "{name}: granted another class than its tier's"
+        );
+        // Quotas within the tier's total or its guardrail ceiling.
+        for quota in docs.iter().filter(|d| {
+            text(d, "/kind") == "ResourceQuota" && text(d, "/metadata/namespace") == name
+        }) {
+            for (key, value) in quota
+                .pointer("/spec/hard")
+                .and_then(Value::as_object)
+                .unwrap()
+            {
+                let bound = |at: &str| {
+                    tier.pointer(&format!("{at}/{}", key.replace('/', "~1")))
+                        .map(|v| {
+                            Quantity::parse(
+                                &v.as_str().map_or_else(|| v.to_string(), str::to_string),
+                            )
+                            .unwrap()
+                        })
+                };
+                let Some(allowed) = bound("/spec/quota").max(bound("/spec/guardrails/quota"))
+                else {
+                    continue;
+                };
+                assert!(
+                    Quantity::parse(value.as_str().unwrap()).unwrap() <= allowed,
+                    "{name}: quota {key} above what tier allows"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 50, "checked only {checked} quota values");
+    for doc in docs.iter().copied() {
+        match text(doc, "/kind") {
+            "RoleBinding" => {
+                for s in doc.pointer("/subjects").and_then(Value::as_array).unwrap() {
+                    assert!(
+                        !text(s, "/name").starts_with("system:"),
+                        "{}: binds {}",
+                        text(doc, "/metadata/namespace"),
+                        text(s, "/name")
+                    );
+                }
+            }
+            "AppProject" if text(doc, "/metadata/name") != "platform" => {
+                for repo in doc
+                    .pointer("/spec/sourceRepos")
+                    .and_then(Value::as_array)
+                    .unwrap()
+                {
+                    let repo = repo.as_str().unwrap();
+                    assert!(
+                        !repo.contains(['*', '?', '[']),
+                        "a pattern as a source: {repo}"
+                    );
+                    assert!(
+                        patterns
+                            .iter()
+                            .any(|p| repo.starts_with(p.trim_end_matches('*'))),
+                        "{repo} is not on the platform's allow-list"
+                    );
+                }
+            }
+            "NetworkPolicy" => {
+                // A rule may name another namespace only if no other tenant owns it.
+                let ns = text(doc, "/metadata/namespace");
+                let rules = ["/spec/ingress", "/spec/egress"]
+                    .iter()
+                    .filter_map(|p| doc.pointer(p).and_then(Value::as_array))
+                    .flatten();
+                for peer in rules
+                    .filter_map(|r| {
+                        r.get("from")
+                            .or_else(|| r.get("to"))
+                            .and_then(Value::as_array)
+                    })
+                    .flatten()
+                {
+                    let named = text(
+                        peer,
+                        "/namespaceSelector/matchLabels/kubernetes.io~1metadata.name",
+                    );
+                    if let Some(other) = owner.get(named) {
+                        assert_eq!(
+                            Some(other),
+                            owner.get(ns),
+                            "{ns} admits {named}, another tenant's"
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
