@@ -3,7 +3,7 @@
 //! DataStore), what it costs (its budget), what it may do to others (its priority class,
 //! ExternalName Services) and what a tenant may loosen (the guardrails themselves).
 
-use super::TenantView;
+use super::{TenantView, at_key};
 use crate::diagnostics::{Diagnostics, codes};
 
 /// Reports every closed field whose merged value differs from the tier's.
@@ -16,14 +16,8 @@ pub fn check(view: &TenantView, diags: &mut Diagnostics) {
                 pointer,
                 "/guardrails" | "/nodePool" | "/cluster" | "/nodePool/labels" | "/nodePool/taints"
             );
-            let report = if section {
-                TenantView::section_violation
-            } else {
-                TenantView::violation
-            };
-            diags.push(
-                report(
-                    view,
+            let diagnostic = view
+                .violation(
                     codes::OVERRIDE_NOT_ALLOWED,
                     format!("a tenant cannot override {what}"),
                     pointer,
@@ -31,8 +25,12 @@ pub fn check(view: &TenantView, diags: &mut Diagnostics) {
                     pointer,
                     format!("tier `{}` decides it", view.tier_name()),
                 )
-                .help("remove it from `overrides`, or move the tenant to a tier that has it (tiers belong to the platform team)"),
-            );
+                .help("remove it from `overrides`, or move the tenant to a tier that has it (tiers belong to the platform team)");
+            diags.push(if section {
+                at_key(diagnostic)
+            } else {
+                diagnostic
+            });
         }
     };
     closed(

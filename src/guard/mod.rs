@@ -115,25 +115,15 @@ impl<'a> TenantView<'a> {
             .at(self.mine.label(pointer, message))
             .note(tier_says, Some(Label::value(&file, at, "")))
     }
+}
 
-    /// Like [`Self::violation`], but marks the key at `pointer`: for a whole section, whose
-    /// value starts on the next line.
-    pub fn section_violation(
-        &self,
-        code: crate::diagnostics::Code,
-        headline: String,
-        pointer: &str,
-        message: impl Into<String>,
-        tier_pointer: &str,
-        tier_says: impl Into<String>,
-    ) -> Diagnostic {
-        let mut diagnostic =
-            self.violation(code, headline, pointer, message, tier_pointer, tier_says);
-        if let Some(label) = diagnostic.primary.as_mut()
-            && let crate::diagnostics::Anchor::Pointer(_, target) = &mut label.anchor
-        {
-            *target = crate::source::Target::Key;
-        }
-        diagnostic
+/// Moves a diagnostic's mark from a value to its key: for a whole section, whose value starts
+/// on the next line.
+pub(crate) fn at_key(mut diagnostic: Diagnostic) -> Diagnostic {
+    if let Some(label) = diagnostic.primary.as_mut()
+        && let crate::diagnostics::Anchor::Pointer(_, target) = &mut label.anchor
+    {
+        *target = crate::source::Target::Key;
     }
+    diagnostic
 }

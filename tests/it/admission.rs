@@ -35,7 +35,7 @@ mod types;
 
 use crate::support::{read_tree, root, run, tenantc};
 use crate::upstream_schemas::check_object;
-use eval::{Cause, PolicySet, Request, Review};
+use eval::{Cause, PolicySet, Request, Review, named};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -1140,23 +1140,6 @@ fn typed<'s>(
             None
         }
     }
-}
-
-/// The `name`/`expression` pairs of a policy's `variables` or `matchConditions`.
-fn named(list: &Value) -> Vec<(&str, &str)> {
-    list.as_array()
-        .map(|items| {
-            items
-                .iter()
-                .map(|i| {
-                    (
-                        i["name"].as_str().unwrap(),
-                        i["expression"].as_str().unwrap(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Type-checks every expression of a policy as the API server would when it is created:

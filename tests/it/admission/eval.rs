@@ -258,7 +258,7 @@ fn run_bool(expression: &str, context: &Context) -> Result<bool, String> {
 }
 
 /// The `name`/`expression` pairs of a list such as `variables` or `matchConditions`.
-fn named(list: &Value) -> Vec<(&str, &str)> {
+pub fn named(list: &Value) -> Vec<(&str, &str)> {
     list.as_array()
         .map(|items| {
             items
