@@ -11,6 +11,7 @@ mod diff;
 mod escapes;
 mod fs_safety;
 mod golden;
+mod guard_properties;
 mod interrupted;
 mod invalid;
 mod precommit;
