@@ -133,13 +133,36 @@ impl ClusterGuardrails {
     }
 }
 
-/// Cluster-wide admission settings of the platform (platform.yaml `spec.admission`): what the
-/// ValidatingAdmissionPolicies tenantc emits allow besides each tier's own grants.
+/// Cluster-wide admission settings of the platform (platform.yaml `spec.admission`): which
+/// engine enforces the admission policies tenantc emits, and what they allow besides each
+/// tier's own grants.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AdmissionSettings {
+    /// What enforces the admission policies of `out/platform/admission.yaml`:
+    /// `validatingAdmissionPolicy` (the default: ValidatingAdmissionPolicies and their
+    /// bindings, built into the API server, Kubernetes 1.30 or later) or `kyverno` (Kyverno
+    /// ClusterPolicies with the same CEL rules, for older clusters or platforms that
+    /// standardise on Kyverno; needs Kyverno 1.13 or later). Both deny the same objects and
+    /// fail closed.
+    #[serde(default)]
+    pub engine: AdmissionEngine,
     /// PriorityClasses every tenant pod may use besides its tier's own, such as a cluster's
     /// `globalDefault` class (which the API server writes into pods that name none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allowed_priority_classes: Vec<String>,
+}
+
+/// What enforces the cluster-wide admission policies.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum AdmissionEngine {
+    /// `admissionregistration.k8s.io/v1` ValidatingAdmissionPolicies and bindings, evaluated
+    /// by the API server itself (Kubernetes 1.30 or later).
+    #[default]
+    ValidatingAdmissionPolicy,
+    /// `kyverno.io/v1` ClusterPolicies whose `validate.cel` rules hold the same expressions,
+    /// evaluated by Kyverno's webhook (Kyverno 1.13 or later; fails closed when Kyverno is
+    /// down).
+    Kyverno,
 }

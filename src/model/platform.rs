@@ -81,7 +81,8 @@ pub struct PlatformSpec {
     /// traffic rule names): no tenant may be named after one or get one as a namespace.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reserved_namespaces: Vec<String>,
-    /// What the cluster-wide admission policies allow besides each tier's grants.
+    /// Which engine enforces the cluster-wide admission policies, and what they allow besides
+    /// each tier's grants.
     #[serde(default)]
     pub admission: super::AdmissionSettings,
 }

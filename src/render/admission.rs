@@ -1,5 +1,5 @@
-//! The cluster-wide ValidatingAdmissionPolicies (and their bindings) that stop what RBAC
-//! cannot: a tenant may create Pods and Services, and RBAC has no say over their fields.
+//! The cluster-wide admission policies that stop what RBAC cannot: a tenant may create Pods
+//! and Services, and RBAC has no say over their fields.
 //!
 //! In every tenant namespace (every namespace labelled `tenantc.dev/tenant`) they deny:
 //! - `tenantc-pod-placement`: tolerations of another tenant's pool taint, keyless `Exists`
@@ -15,24 +15,29 @@
 //! use the `tenantc.dev/` prefix. One policy set serves every tenant, so the file is the same
 //! whatever the fleet, and adding a tenant never changes a cluster-wide object.
 //!
-//! `admissionregistration.k8s.io/v1` ValidatingAdmissionPolicy is GA since Kubernetes 1.30.
-//! Every CEL feature the expressions use (`has()`, `in`, `[...]`, `size()`, the macros `all`,
-//! the conditional operator, string `+`, list literals, `==`/`!=` on objects) is in
-//! Kubernetes' CEL environment since then; `tests/it/admission.rs` evaluates them and checks
-//! every field they select against the Kubernetes OpenAPI schemas.
+//! Each policy is described once here ([`Policy`]: the resource and operations it checks, its
+//! CEL match conditions, variables and validations) and rendered by the engine platform.yaml
+//! `spec.admission.engine` chooses: [`vap`] writes a ValidatingAdmissionPolicy and its binding
+//! (`admissionregistration.k8s.io/v1`, GA since Kubernetes 1.30), [`kyverno`] a Kyverno
+//! ClusterPolicy whose `validate.cel` rule holds the very same expressions, which Kyverno
+//! evaluates with the API server's own ValidatingAdmissionPolicy library. So the CEL cannot
+//! drift between the engines. Every CEL feature the expressions use (`has()`, `in`, `[...]`,
+//! `size()`, the macros `all`, the conditional operator, string `+`, list literals, `==`/`!=`
+//! on objects) is in Kubernetes' CEL environment since 1.30; `tests/it/admission.rs` evaluates
+//! both forms and checks every field they select against the Kubernetes OpenAPI schemas.
+
+mod kyverno;
+mod vap;
 
 use super::labels;
 use super::nodepool::TENANT_KEY;
-use crate::model::{AdmissionSettings, TierSpec};
+use crate::model::{AdmissionEngine, AdmissionSettings, TierSpec};
 use crate::objects::{Object, ObjectKey, OtherObject};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-/// The output file of the policies and bindings.
+/// The output file of the policies (and, with ValidatingAdmissionPolicies, their bindings).
 pub const PATH: &str = "platform/admission.yaml";
-
-/// The API version of the policies and bindings (GA since Kubernetes 1.30).
-pub const API_VERSION: &str = "admissionregistration.k8s.io/v1";
 
 /// The namespace label naming the PriorityClass a tenant's tier grants its pods.
 pub const PRIORITY_CLASS_LABEL: &str = "tenantc.dev/priority-class";
@@ -70,17 +75,19 @@ pub fn namespace_labels(tier: Option<&TierSpec>) -> BTreeMap<String, String> {
     out
 }
 
-/// Every policy and its binding, for [`PATH`]. Emitted whatever the tiers are: the rules
-/// protect every tenant, including those of tiers without a pool or a class.
+/// Every policy in the form of the platform's engine, for [`PATH`]. Emitted whatever the
+/// tiers are: the rules protect every tenant, including those of tiers without a pool or a
+/// class.
 pub fn objects(settings: &AdmissionSettings) -> Vec<Object> {
-    [
+    let policies = [
         pod_placement(),
         priority_class(settings),
         service_exposure(),
-    ]
-    .into_iter()
-    .flat_map(|policy| [binding(&policy.name), policy.into_object()])
-    .collect()
+    ];
+    match settings.engine {
+        AdmissionEngine::ValidatingAdmissionPolicy => vap::objects(policies),
+        AdmissionEngine::Kyverno => kyverno::objects(policies),
+    }
 }
 
 /// A single-quoted CEL string literal of `text`, escaped so that a value from platform.yaml
@@ -162,13 +169,43 @@ impl Validation {
     }
 }
 
-/// A ValidatingAdmissionPolicy on one core resource in tenant namespaces.
+/// The core resource a policy checks.
+#[derive(Clone, Copy)]
+enum Resource {
+    Pods,
+    Services,
+}
+
+impl Resource {
+    /// The resource's name, as ValidatingAdmissionPolicies match it.
+    fn plural(self) -> &'static str {
+        match self {
+            Resource::Pods => "pods",
+            Resource::Services => "services",
+        }
+    }
+
+    /// The resource's kind, as Kyverno rules match it.
+    fn kind(self) -> &'static str {
+        match self {
+            Resource::Pods => "Pod",
+            Resource::Services => "Service",
+        }
+    }
+}
+
+/// One admission policy, whatever the engine: the core resource and the operations it checks
+/// in tenant namespaces, and its CEL. Each engine's renderer writes all of it, so both deny
+/// exactly the same requests.
 struct Policy {
-    name: String,
+    name: &'static str,
     description: &'static str,
-    resource: &'static str,
+    resource: Resource,
     operations: &'static [&'static str],
+    /// Checked first; one `false` skips the policy (`matchConditions`, Kyverno
+    /// `celPreconditions`).
     match_conditions: Vec<(String, String)>,
+    /// Evaluated in order, each seeing the ones before it as `variables.<name>`.
     variables: Vec<(String, String)>,
     validations: Vec<Validation>,
 }
@@ -178,77 +215,37 @@ fn tenant_namespaces() -> Value {
     json!({"matchExpressions": [{"key": TENANT_KEY, "operator": "Exists"}]})
 }
 
-fn metadata(name: &str, description: Option<&str>) -> Value {
+/// The metadata of a policy object: its name, tenantc's label and `annotations`.
+fn metadata(name: &str, annotations: &[(&str, &str)]) -> Value {
     let mut metadata = json!({"name": name, "labels": labels::platform([])});
-    if let Some(description) = description {
-        metadata["annotations"] = json!({"tenantc.dev/description": description});
+    if !annotations.is_empty() {
+        metadata["annotations"] = annotations
+            .iter()
+            .map(|(key, value)| (key.to_string(), Value::from(*value)))
+            .collect();
     }
     metadata
 }
 
-fn named(pairs: &[(String, String)], value_key: &str) -> Value {
+/// `name`/`expression` pairs as the list both engines take (`matchConditions`, `variables`).
+fn named(pairs: &[(String, String)]) -> Value {
     pairs
         .iter()
-        .map(|(name, expression)| json!({"name": name, value_key: expression}))
+        .map(|(name, expression)| json!({"name": name, "expression": expression}))
         .collect()
 }
 
-fn object(kind: &str, name: &str, body: Value) -> Object {
+/// A cluster-scoped object of `api_version` and `kind`.
+fn object(api_version: &str, kind: &str, name: &str, body: Value) -> Object {
     Object::Other(OtherObject {
         key: ObjectKey {
-            api_version: API_VERSION.into(),
+            api_version: api_version.into(),
             kind: kind.into(),
             namespace: String::new(),
             name: name.into(),
         },
         body,
     })
-}
-
-impl Policy {
-    fn into_object(self) -> Object {
-        let mut spec = json!({
-            "failurePolicy": "Fail",
-            "matchConstraints": {
-                // The bindings select tenant namespaces too; selecting them here as well
-                // keeps a hand-made binding from applying tenant rules to kube-system.
-                "namespaceSelector": tenant_namespaces(),
-                "resourceRules": [{
-                    "apiGroups": [""],
-                    "apiVersions": ["v1"],
-                    "operations": self.operations,
-                    "resources": [self.resource],
-                }],
-            },
-            "variables": named(&self.variables, "expression"),
-            "validations": self.validations.iter().map(Validation::to_json).collect::<Vec<_>>(),
-        });
-        if !self.match_conditions.is_empty() {
-            spec["matchConditions"] = named(&self.match_conditions, "expression");
-        }
-        let body = json!({
-            "apiVersion": API_VERSION,
-            "kind": "ValidatingAdmissionPolicy",
-            "metadata": metadata(&self.name, Some(self.description)),
-            "spec": spec,
-        });
-        object("ValidatingAdmissionPolicy", &self.name, body)
-    }
-}
-
-/// Binds a policy to every tenant namespace, denying what it rejects.
-fn binding(policy: &str) -> Object {
-    let body = json!({
-        "apiVersion": API_VERSION,
-        "kind": "ValidatingAdmissionPolicyBinding",
-        "metadata": metadata(policy, None),
-        "spec": {
-            "policyName": policy,
-            "validationActions": ["Deny"],
-            "matchResources": {"namespaceSelector": tenant_namespaces()},
-        },
-    });
-    object("ValidatingAdmissionPolicyBinding", policy, body)
 }
 
 /// Keeps a tenant's pods off every other tenant's node pool.
@@ -328,10 +325,10 @@ fn pod_placement() -> Policy {
         ),
     ];
     Policy {
-        name: POD_PLACEMENT.into(),
+        name: POD_PLACEMENT,
         description: "Keeps tenant pods off other tenants' node pools: tolerations, node \
                       selectors, required node affinity and spec.nodeName.",
-        resource: "pods",
+        resource: Resource::Pods,
         operations: &["CREATE", "UPDATE"],
         match_conditions: vec![create_or_spec_change()],
         variables: vec![
@@ -352,9 +349,10 @@ fn pod_placement() -> Policy {
 /// namespace plus `limitedResources` in the API server's admission configuration file, so
 /// that a class without a quota is refused. That file is an API server flag, which managed
 /// clusters (EKS, GKE, AKS) do not let you set; without it a quota scope only counts pods
-/// and denies nothing. A ValidatingAdmissionPolicy is an ordinary API object that every
-/// cluster since 1.30 accepts, and one policy reads the grant from the namespace's label,
-/// so it needs no object per namespace and also catches the `system-*` classes.
+/// and denies nothing. A ValidatingAdmissionPolicy (every cluster since 1.30) or a Kyverno
+/// ClusterPolicy is an ordinary API object, and one policy reads the grant from the
+/// namespace's label, so it needs no object per namespace and also catches the `system-*`
+/// classes.
 ///
 /// Only CREATE is checked: the API server refuses to change `priorityClassName` on UPDATE.
 fn priority_class(settings: &AdmissionSettings) -> Policy {
@@ -368,10 +366,10 @@ fn priority_class(settings: &AdmissionSettings) -> Policy {
     let allowed: Vec<String> = allowed.into_iter().map(cel_string).collect();
     let class = "object.spec.priorityClassName";
     Policy {
-        name: PRIORITY_CLASS.into(),
+        name: PRIORITY_CLASS,
         description: "Lets tenant pods use only the PriorityClass of their tier, the classes \
                       the platform allows everyone, or none.",
-        resource: "pods",
+        resource: Resource::Pods,
         operations: &["CREATE"],
         match_conditions: Vec::new(),
         variables: vec![
@@ -419,10 +417,10 @@ fn service_exposure() -> Policy {
         value = cel_string(EXTERNAL_NAME_ALLOWED),
     );
     Policy {
-        name: SERVICE_EXPOSURE.into(),
+        name: SERVICE_EXPOSURE,
         description: "Denies tenant Services with spec.externalIPs (CVE-2020-8554), and of \
                       type ExternalName unless the tier allows them.",
-        resource: "services",
+        resource: Resource::Services,
         operations: &["CREATE", "UPDATE"],
         match_conditions: vec![create_or_spec_change()],
         variables: vec![("externalNameAllowed".into(), allowed)],

@@ -13,7 +13,7 @@
 use super::rbac::DEPLOYER_SERVICE_ACCOUNT;
 use super::tenant_access::{self, GOVERNANCE_KINDS};
 use super::tenant_dir;
-use crate::model::{ArgoCdSettings, Delivery, Isolation, Lifecycle};
+use crate::model::{AdmissionEngine, ArgoCdSettings, Delivery, Isolation, Lifecycle};
 use crate::objects::{Object, ObjectKey, OtherObject};
 use crate::resolve::{Resolved, ResolvedTenant, names};
 use serde_json::{Value, json};
@@ -372,6 +372,19 @@ pub fn platform_objects(resolved: &Resolved) -> Vec<Object> {
     if resolved.tenants.iter().any(is_cluster) {
         accounts.push(json!({"server": "*", "namespace": "*", "defaultServiceAccount": account}));
     }
+    let mut cluster_kinds = vec![
+        json!({"group": "", "kind": "Namespace"}),
+        json!({"group": "scheduling.k8s.io", "kind": "PriorityClass"}),
+        json!({"group": "kamaji.clastix.io", "kind": "DataStore"}),
+        // Kept with either admission engine: Argo CD neither shows nor prunes live objects of
+        // kinds its project does not permit, so after a switch to Kyverno it can still prune
+        // the ValidatingAdmissionPolicies.
+        json!({"group": "admissionregistration.k8s.io", "kind": "ValidatingAdmissionPolicy"}),
+        json!({"group": "admissionregistration.k8s.io", "kind": "ValidatingAdmissionPolicyBinding"}),
+    ];
+    if resolved.platform.spec.admission.engine == AdmissionEngine::Kyverno {
+        cluster_kinds.push(json!({"group": "kyverno.io", "kind": "ClusterPolicy"}));
+    }
     let project = object(
         "AppProject",
         &settings.project,
@@ -383,13 +396,7 @@ pub fn platform_objects(resolved: &Resolved) -> Vec<Object> {
                 "destinationServiceAccounts": accounts,
                 "sourceRepos": [settings.repo_url],
                 "destinations": destinations,
-                "clusterResourceWhitelist": [
-                    {"group": "", "kind": "Namespace"},
-                    {"group": "scheduling.k8s.io", "kind": "PriorityClass"},
-                    {"group": "kamaji.clastix.io", "kind": "DataStore"},
-                    {"group": "admissionregistration.k8s.io", "kind": "ValidatingAdmissionPolicy"},
-                    {"group": "admissionregistration.k8s.io", "kind": "ValidatingAdmissionPolicyBinding"},
-                ],
+                "clusterResourceWhitelist": cluster_kinds,
             },
         }),
     );

@@ -3,16 +3,22 @@
 //!
 //! A small platform repository ([`SCENARIO`]: two tenants on the node-pool tier `gpu`, one on
 //! the shared tier `shared`, which allows ExternalName Services, and a platform-wide
-//! PriorityClass) is rendered through the CLI. Its policies then judge attack objects (each
+//! PriorityClass) is rendered through the CLI twice: with the default engine
+//! (ValidatingAdmissionPolicies and bindings) and with `spec.admission.engine: kyverno`
+//! (Kyverno ClusterPolicies, [`kyverno_scenario`]). Both forms' policies then judge attack objects (each
 //! must be DENIED by a validation that evaluates to `false`, with the expected message and
 //! reason `Forbidden`) and legitimate ones (each must be ADMITTED, with no expression failing,
 //! and evaluated by exactly the policies that should look at it). Pods in a node-pool tenant's
 //! namespace are first mutated by that namespace's rendered Kyverno placement policy, as the
 //! cluster does. Every object sent is itself checked against the vendored `pod.json` or
-//! `service.json`. See `admission/eval.rs` for how the API server's evaluation is mirrored
-//! with the `cel` crate.
+//! `service.json`. See `admission/eval.rs` for how the API server's and Kyverno's evaluation
+//! are mirrored with the `cel` crate. Both engines must judge every request alike: the same
+//! policies evaluate it and the same validations fail with the same messages. The Kyverno form
+//! must hold exactly the VAP's match conditions, variables and validations, fail closed
+//! (`validate.failureAction: Enforce`, `webhookConfiguration.failurePolicy: Fail`) and match
+//! the vendored Kyverno CRD schema.
 //!
-//! Every expression must also type-check ([`admission::types`](types)): each field it selects
+//! Every expression of both forms must also type-check ([`admission::types`](types)): each field it selects
 //! from `object`, `oldObject`, `namespaceObject`, `request` and `variables` exists in the
 //! Kubernetes OpenAPI schemas, list macros run only on lists, `in` and `[...]` only on maps and
 //! lists. The CEL features the policies use are: the `all` macro; `has()` on object fields;
@@ -35,7 +41,7 @@ mod types;
 
 use crate::support::{read_tree, root, run, tenantc};
 use crate::upstream_schemas::check_object;
-use eval::{Cause, PolicySet, Request, Review, named};
+use eval::{Cause, Engine, PolicySet, Program, Request, Review, named};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -199,7 +205,33 @@ fn render(replaced: &[(&str, &str)]) -> Output {
 /// The scenario repository rendered through the CLI, once per test run.
 fn scenario() -> &'static Output {
     static OUTPUT: OnceLock<Output> = OnceLock::new();
-    OUTPUT.get_or_init(|| render(&[]))
+    OUTPUT.get_or_init(|| {
+        let output = render(&[]);
+        assert_eq!(output.policies.engine, Engine::ValidatingAdmissionPolicy);
+        output
+    })
+}
+
+/// The scenario repository with `spec.admission.engine: kyverno`, rendered through the CLI
+/// once per test run.
+fn kyverno_scenario() -> &'static Output {
+    static OUTPUT: OnceLock<Output> = OnceLock::new();
+    OUTPUT.get_or_init(|| {
+        let platform = SCENARIO[0]
+            .1
+            .replace("  admission:\n", "  admission:\n    engine: kyverno\n");
+        let output = render(&[("platform.yaml", &platform)]);
+        assert_eq!(output.policies.engine, Engine::Kyverno);
+        output
+    })
+}
+
+/// Both renderings of the scenario, labelled with their engine.
+fn both_engines() -> [(&'static str, &'static Output); 2] {
+    [
+        ("validatingAdmissionPolicy", scenario()),
+        ("kyverno", kyverno_scenario()),
+    ]
 }
 
 /// A Pod named `app` in `namespace`, with `spec` merged over one container.
@@ -868,21 +900,55 @@ fn legitimate(o: &Output) -> Vec<(Case, &'static [&'static str])> {
 
 #[test]
 fn emitted_policies_deny_every_attack() {
-    let output = scenario();
-    let problems: Vec<String> = attacks(output)
-        .iter()
-        .flat_map(|(case, policy, says)| attack_problems(output, case, policy, says))
-        .collect();
+    let mut problems = Vec::new();
+    for (engine, output) in both_engines() {
+        for (case, policy, says) in attacks(output) {
+            problems.extend(
+                attack_problems(output, &case, policy, says)
+                    .into_iter()
+                    .map(|p| format!("{engine}: {p}")),
+            );
+        }
+    }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 #[test]
 fn emitted_policies_admit_legitimate_objects() {
-    let output = scenario();
-    let problems: Vec<String> = legitimate(output)
-        .iter()
-        .flat_map(|(case, evaluated)| legit_problems(output, case, evaluated))
+    let mut problems = Vec::new();
+    for (engine, output) in both_engines() {
+        for (case, evaluated) in legitimate(output) {
+            problems.extend(
+                legit_problems(output, &case, evaluated)
+                    .into_iter()
+                    .map(|p| format!("{engine}: {p}")),
+            );
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Every request of the corpus gets the same verdict from both engines: the same policies
+/// evaluate it, and the same validations fail, with the same messages and reasons.
+#[test]
+fn both_engines_judge_every_request_alike() {
+    let (vap, kyverno) = (scenario(), kyverno_scenario());
+    let cases: Vec<Case> = attacks(vap)
+        .into_iter()
+        .map(|(case, _, _)| case)
+        .chain(legitimate(vap).into_iter().map(|(case, _)| case))
         .collect();
+    assert!(cases.len() > 40, "{} cases", cases.len());
+    let mut problems = Vec::new();
+    for case in &cases {
+        let (a, b) = (review(vap, case), review(kyverno, case));
+        if a.evaluated != b.evaluated || a.failures != b.failures {
+            problems.push(format!(
+                "{}:\n  validatingAdmissionPolicy: {a:?}\n  kyverno: {b:?}",
+                case.what
+            ));
+        }
+    }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
@@ -900,21 +966,23 @@ fn namespaces_carry_what_their_tier_grants() {
     let initech = labels("tenant-initech");
     assert_eq!(initech["tenantc.dev/priority-class"], "shared-low");
     assert_eq!(initech["tenantc.dev/external-name-services"], "allowed");
-    let platform_classes = output
-        .policies
-        .policies
-        .iter()
-        .find(|p| p["metadata"]["name"] == PRIORITY)
-        .unwrap()["spec"]["variables"][1]["expression"]
-        .clone();
-    assert_eq!(platform_classes, "['cluster-default']");
+    for (engine, output) in both_engines() {
+        let programs = output.policies.programs();
+        let priority = programs.iter().find(|p| p.policy == PRIORITY).unwrap();
+        assert_eq!(
+            named(priority.variables)[1],
+            ("platformClasses", "['cluster-default']"),
+            "{engine}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
-// Matching: bindings and constraints.
+// Matching: bindings and constraints, or Kyverno rules.
 
 /// The namespace selectors that must all select a namespace for a policy to apply to it:
-/// each binding's `matchResources` and each policy's `matchConstraints`.
+/// each binding's `matchResources` and each policy's `matchConstraints`, or each Kyverno
+/// rule's `match.any` entries.
 fn selectors(set: &PolicySet) -> Vec<(String, &Value)> {
     let bindings = set.bindings.iter().map(|b| {
         (
@@ -922,17 +990,40 @@ fn selectors(set: &PolicySet) -> Vec<(String, &Value)> {
             &b["spec"]["matchResources"]["namespaceSelector"],
         )
     });
-    let policies = set.policies.iter().map(|p| {
-        (
-            format!("policy {}", p["metadata"]["name"]),
-            &p["spec"]["matchConstraints"]["namespaceSelector"],
-        )
+    let policies = set.policies.iter().flat_map(|p| {
+        let name = &p["metadata"]["name"];
+        match set.engine {
+            Engine::ValidatingAdmissionPolicy => vec![(
+                format!("policy {name}"),
+                &p["spec"]["matchConstraints"]["namespaceSelector"],
+            )],
+            Engine::Kyverno => p["spec"]["rules"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|rule| rule["match"]["any"].as_array().unwrap())
+                .map(|filter| {
+                    (
+                        format!("ClusterPolicy {name}"),
+                        &filter["resources"]["namespaceSelector"],
+                    )
+                })
+                .collect(),
+        }
     });
     bindings.chain(policies).collect()
 }
 
+/// The resource rules every policy must have, by policy: `(operations, resource)`.
+const GUARDED: [(&str, &[&str], &str); 3] = [
+    (PLACEMENT, &["CREATE", "UPDATE"], "pods"),
+    (PRIORITY, &["CREATE"], "pods"),
+    (SERVICES, &["CREATE", "UPDATE"], "services"),
+];
+
 /// What every rendered policy set must hold: the three policies, failing closed, each bound
-/// once with `Deny`, matching exactly the resources and operations it must.
+/// once with `Deny` (or, with Kyverno, one enforced rule each), matching exactly the
+/// resources and operations it must.
 fn assert_policy_set(set: &PolicySet) {
     let names: Vec<&str> = set
         .policies
@@ -940,7 +1031,20 @@ fn assert_policy_set(set: &PolicySet) {
         .map(|p| p["metadata"]["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, [PLACEMENT, PRIORITY, SERVICES]);
-    let rules = |name: &str| {
+    for policy in &set.policies {
+        assert_eq!(
+            policy["metadata"]["labels"]["app.kubernetes.io/managed-by"],
+            "tenantc"
+        );
+    }
+    match set.engine {
+        Engine::ValidatingAdmissionPolicy => assert_validating_policies(set),
+        Engine::Kyverno => assert_kyverno_policies(set),
+    }
+}
+
+fn assert_validating_policies(set: &PolicySet) {
+    for (name, operations, resource) in GUARDED {
         let policy = set
             .policies
             .iter()
@@ -948,21 +1052,21 @@ fn assert_policy_set(set: &PolicySet) {
             .unwrap();
         assert_eq!(policy["spec"]["failurePolicy"], "Fail", "{name}");
         assert_eq!(
-            policy["metadata"]["labels"]["app.kubernetes.io/managed-by"],
-            "tenantc"
+            policy["spec"]["matchConstraints"]["resourceRules"],
+            json!([{"apiGroups": [""], "apiVersions": ["v1"], "operations": operations, "resources": [resource]}]),
+            "{name}"
         );
-        policy["spec"]["matchConstraints"]["resourceRules"].clone()
-    };
-    let rule = |operations: &[&str], resource: &str| json!([{"apiGroups": [""], "apiVersions": ["v1"], "operations": operations, "resources": [resource]}]);
-    assert_eq!(rules(PLACEMENT), rule(&["CREATE", "UPDATE"], "pods"));
-    assert_eq!(rules(PRIORITY), rule(&["CREATE"], "pods"));
-    assert_eq!(rules(SERVICES), rule(&["CREATE", "UPDATE"], "services"));
+    }
     let bound: Vec<&str> = set
         .bindings
         .iter()
         .map(|b| b["spec"]["policyName"].as_str().unwrap())
         .collect();
-    assert_eq!(bound, names, "one binding per policy");
+    assert_eq!(
+        bound,
+        [PLACEMENT, PRIORITY, SERVICES],
+        "one binding per policy"
+    );
     for binding in &set.bindings {
         assert_eq!(
             binding["spec"]["validationActions"],
@@ -972,6 +1076,58 @@ fn assert_policy_set(set: &PolicySet) {
         assert_eq!(
             binding["metadata"]["labels"]["app.kubernetes.io/managed-by"],
             "tenantc"
+        );
+    }
+}
+
+/// The Kyverno form: one rule per ClusterPolicy, enforced (`validate.failureAction:
+/// Enforce`), failing closed (`webhookConfiguration.failurePolicy: Fail`), admission only,
+/// no pod-controller rules generated and no ValidatingAdmissionPolicy generated in its
+/// place; none of the deprecated policy-wide fields; valid against the vendored CRD schema.
+fn assert_kyverno_policies(set: &PolicySet) {
+    assert!(set.bindings.is_empty(), "no bindings with Kyverno");
+    for (name, operations, resource) in GUARDED {
+        let policy = set
+            .policies
+            .iter()
+            .find(|p| p["metadata"]["name"] == name)
+            .unwrap();
+        let problems = check_object(policy);
+        assert!(problems.is_empty(), "{name}: {problems:#?}");
+        let spec = &policy["spec"];
+        assert_eq!(
+            policy["metadata"]["annotations"]["pod-policies.kyverno.io/autogen-controllers"],
+            "none",
+            "{name}"
+        );
+        assert_eq!(spec["background"], false, "{name}");
+        assert_eq!(
+            spec["webhookConfiguration"],
+            json!({"failurePolicy": "Fail"}),
+            "{name}"
+        );
+        for deprecated in ["failurePolicy", "validationFailureAction"] {
+            assert!(spec.get(deprecated).is_none(), "{name}: spec.{deprecated}");
+        }
+        let rules = spec["rules"].as_array().unwrap();
+        assert_eq!(rules.len(), 1, "{name}: one rule");
+        let rule = &rules[0];
+        let validate = &rule["validate"];
+        assert_eq!(validate["failureAction"], "Enforce", "{name}");
+        assert_eq!(validate["allowExistingViolations"], false, "{name}");
+        assert!(validate["cel"].get("generate").is_none(), "{name}");
+        let kind = match resource {
+            "pods" => "Pod",
+            _ => "Service",
+        };
+        assert_eq!(
+            rule["match"],
+            json!({"any": [{"resources": {
+                "kinds": [kind],
+                "operations": operations,
+                "namespaceSelector": {"matchExpressions": [{"key": TAINT_KEY, "operator": "Exists"}]},
+            }}]}),
+            "{name}"
         );
     }
 }
@@ -1005,18 +1161,41 @@ fn assert_selects_tenant_namespaces_only(output: &Output) {
 
 #[test]
 fn policies_match_the_resources_operations_and_namespaces_they_guard() {
-    let output = scenario();
-    assert_policy_set(&output.policies);
-    assert_selects_tenant_namespaces_only(output);
-    // A Pod never reaches the Service policy, a Service never the pod policies, DELETE never
-    // any: the request's resource and operation are matched, not assumed.
-    let pod = Case {
-        what: "DELETE of a pod",
-        operation: "DELETE",
-        object: pod("tenant-initech", json!({"nodeName": NODE})),
-        old: None,
-    };
-    assert!(review(output, &pod).evaluated.is_empty());
+    for (engine, output) in both_engines() {
+        assert_policy_set(&output.policies);
+        assert_selects_tenant_namespaces_only(output);
+        // A Pod never reaches the Service policy, a Service never the pod policies, DELETE
+        // never any: the request's resource and operation are matched, not assumed.
+        let pod = Case {
+            what: "DELETE of a pod",
+            operation: "DELETE",
+            object: pod("tenant-initech", json!({"nodeName": NODE})),
+            old: None,
+        };
+        assert!(review(output, &pod).evaluated.is_empty(), "{engine}");
+    }
+}
+
+/// The Kyverno form holds each ValidatingAdmissionPolicy's CEL unchanged: its match
+/// conditions as `celPreconditions`, its variables and validations as `validate.cel`.
+#[test]
+fn kyverno_policies_hold_the_same_cel_as_the_validating_admission_policies() {
+    let vap = scenario().policies.programs();
+    let kyverno = kyverno_scenario().policies.programs();
+    assert_eq!(vap.len(), kyverno.len());
+    for (a, b) in vap.iter().zip(&kyverno) {
+        assert_eq!(a.policy, b.policy);
+        assert_eq!(a.resources, b.resources, "{}", a.policy);
+        assert_eq!(
+            named(a.match_conditions),
+            named(b.match_conditions),
+            "{}",
+            a.policy
+        );
+        assert_eq!(a.variables, b.variables, "{}", a.policy);
+        assert_eq!(a.validations, b.validations, "{}", a.policy);
+        assert!(a.enforced && b.enforced, "{}", a.policy);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1033,7 +1212,7 @@ fn evaluator_denies_on_false_and_on_errors_and_skips_on_false_match_conditions()
                         "variables": [{"name": "a", "expression": "1"}, {"name": "b", "expression": "variables.a + 1"}],
                         "validations": [{"expression": expression, "message": "no", "reason": "Forbidden"}]}})
     };
-    let binding = json!({"kind": "ValidatingAdmissionPolicyBinding", "spec": {"policyName": "probe", "validationActions": ["Deny"], "matchResources": {}}});
+    let binding = json!({"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingAdmissionPolicyBinding", "spec": {"policyName": "probe", "validationActions": ["Deny"], "matchResources": {}}});
     let namespace = platform_namespace("probe");
     let object = pod("probe", json!({}));
     let judge = |condition: &str, expression: &str| {
@@ -1064,6 +1243,78 @@ fn evaluator_denies_on_false_and_on_errors_and_skips_on_false_match_conditions()
         skipped.admitted() && skipped.evaluated.is_empty(),
         "{skipped:?}"
     );
+}
+
+/// The same for a Kyverno rule, which also must match the request's kind, operation and
+/// namespace, and denies only when enforced.
+#[test]
+fn evaluator_runs_kyverno_rules_as_kyverno_does() {
+    let policy = |action: Option<&str>, resources: Value, condition: &str, expression: &str| {
+        let mut validate = json!({"cel": {
+            "variables": [{"name": "a", "expression": "1"}, {"name": "b", "expression": "variables.a + 1"}],
+            "expressions": [{"expression": expression, "message": "no", "reason": "Forbidden"}]}});
+        if let Some(action) = action {
+            validate["failureAction"] = action.into();
+        }
+        json!({"apiVersion": "kyverno.io/v1", "kind": "ClusterPolicy", "metadata": {"name": "probe"},
+               "spec": {"rules": [{"name": "r", "match": {"any": [{"resources": resources}]},
+                                   "celPreconditions": [{"name": "c", "expression": condition}],
+                                   "validate": validate}]}})
+    };
+    let pods = json!({"kinds": ["Pod"], "operations": ["CREATE"]});
+    let namespace = platform_namespace("probe");
+    let object = pod("probe", json!({}));
+    let judge = |policy: Value| {
+        let set = PolicySet::from_documents(vec![policy]);
+        assert_eq!(set.engine, Engine::Kyverno);
+        set.review(&Request {
+            operation: "CREATE",
+            object: &object,
+            old_object: None,
+            namespace: &namespace,
+            user: "u",
+        })
+    };
+    let enforce = Some("Enforce");
+    assert!(judge(policy(enforce, pods.clone(), "true", "variables.b == 2")).admitted());
+    let denied = judge(policy(enforce, pods.clone(), "true", "variables.b == 3"));
+    assert_eq!(denied.failures[0].cause, Cause::False, "{denied:?}");
+    let unguarded = judge(policy(
+        enforce,
+        pods.clone(),
+        "true",
+        "object.spec.nodeSelector['a'] == 'b'",
+    ));
+    assert!(
+        matches!(unguarded.failures[0].cause, Cause::Error(_)),
+        "{unguarded:?}"
+    );
+    let skipped = judge(policy(enforce, pods.clone(), "false", "false"));
+    assert!(skipped.admitted() && skipped.evaluated.is_empty());
+    // Without an action Kyverno only audits: evaluated, reported, not denied.
+    for action in [None, Some("Audit")] {
+        let audited = judge(policy(action, pods.clone(), "true", "false"));
+        assert!(
+            audited.admitted() && audited.evaluated == ["probe"],
+            "{audited:?}"
+        );
+    }
+    for resources in [
+        json!({"kinds": ["Service"], "operations": ["CREATE"]}),
+        json!({"kinds": ["Pod"], "operations": ["UPDATE"]}),
+        json!({"kinds": ["Pod"], "namespaceSelector": {"matchExpressions": [{"key": TAINT_KEY, "operator": "Exists"}]}}),
+    ] {
+        let unmatched = judge(policy(enforce, resources.clone(), "true", "false"));
+        assert!(unmatched.evaluated.is_empty(), "{resources}: {unmatched:?}");
+    }
+    for kinds in [
+        json!(["v1/Pod"]),
+        json!(["*/v1/Pod"]),
+        json!(["Service", "Pod"]),
+    ] {
+        let matched = judge(policy(enforce, json!({"kinds": kinds}), "true", "false"));
+        assert!(!matched.admitted(), "{kinds}: {matched:?}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1145,24 +1396,16 @@ fn typed<'s>(
 /// Type-checks every expression of a policy as the API server would when it is created:
 /// match conditions (no `variables`), variables in order (each sees the ones before it),
 /// validations (bool) and message expressions (string). One line per problem.
-fn type_problems(policy: &Value, schemas: &Schemas) -> Vec<String> {
-    let name = policy["metadata"]["name"].as_str().unwrap();
-    let spec = &policy["spec"];
-    let resources: Vec<&str> = spec["matchConstraints"]["resourceRules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|r| r["resources"].as_array().unwrap())
-        .map(|r| r.as_str().unwrap())
-        .collect();
+fn type_problems(program: &Program, schemas: &Schemas) -> Vec<String> {
+    let name = &program.what;
     assert_eq!(
-        resources.len(),
+        program.resources.len(),
         1,
         "{name}: one resource per policy, so `object` has one type"
     );
-    let mut roots = roots(schemas, resources[0]);
+    let mut roots = roots(schemas, program.resources[0]);
     let mut problems = Vec::new();
-    for (n, source) in named(&spec["matchConditions"]) {
+    for (n, source) in named(program.match_conditions) {
         typed(
             &mut problems,
             format!("{name} matchCondition {n}"),
@@ -1172,7 +1415,7 @@ fn type_problems(policy: &Value, schemas: &Schemas) -> Vec<String> {
         );
     }
     let mut variables = BTreeMap::new();
-    for (n, source) in named(&spec["variables"]) {
+    for (n, source) in named(program.variables) {
         roots.insert("variables".into(), types::Ty::Record(variables.clone()));
         let ty = typed(
             &mut problems,
@@ -1184,7 +1427,7 @@ fn type_problems(policy: &Value, schemas: &Schemas) -> Vec<String> {
         variables.insert(n.to_string(), ty.unwrap_or(types::Ty::Dyn));
     }
     roots.insert("variables".into(), types::Ty::Record(variables));
-    for (i, validation) in spec["validations"].as_array().unwrap().iter().enumerate() {
+    for (i, validation) in program.validations.as_array().unwrap().iter().enumerate() {
         let what = format!("{name} validation {i}");
         let source = validation["expression"].as_str().unwrap();
         typed(&mut problems, what.clone(), source, &roots, Some("Bool"));
@@ -1201,16 +1444,24 @@ fn type_problems(policy: &Value, schemas: &Schemas) -> Vec<String> {
     problems
 }
 
+/// Every expression of both engines' forms, and of the example's committed output.
 #[test]
 fn every_expression_type_checks_against_the_kubernetes_schemas() {
     let schemas = schemas();
     let example = read_output(&root().join("out"));
     let mut problems = Vec::new();
-    for set in [&scenario().policies, &example.policies] {
-        for policy in &set.policies {
-            problems.extend(type_problems(policy, schemas));
+    let mut checked = 0;
+    for set in [
+        &scenario().policies,
+        &kyverno_scenario().policies,
+        &example.policies,
+    ] {
+        for program in set.programs() {
+            checked += 1;
+            problems.extend(type_problems(&program, schemas));
         }
     }
+    assert_eq!(checked, 9, "three policies in each of three sets");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
@@ -1324,6 +1575,7 @@ fn example_output_holds_the_policies_and_binds_every_tenant_namespace() {
 #[test]
 fn pools_stay_fenced_with_either_placement() {
     assert_pools_fenced(scenario());
+    assert_pools_fenced(kyverno_scenario());
     let annotated = render(&[(
         "platform.yaml",
         &SCENARIO[0]

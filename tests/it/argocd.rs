@@ -823,6 +823,65 @@ fn tenant_applications_cannot_deploy_what_tenant_roles_may_not_write() {
     );
 }
 
+/// The platform AppProject lets the root Application sync every kind of
+/// `platform/admission.yaml`, and permits Kyverno ClusterPolicies only when platform.yaml
+/// chooses the Kyverno engine: the example (ValidatingAdmissionPolicies) and
+/// `fixtures/admission-kyverno`, whose committed output the golden test keeps current.
+#[test]
+fn platform_project_permits_the_admission_kinds_of_its_engine() {
+    for (repo, kyverno) in [
+        (root(), false),
+        (root().join("fixtures/admission-kyverno"), true),
+    ] {
+        let docs = documents(&repo.join("out/platform"));
+        let project = docs
+            .iter()
+            .map(|(_, doc)| doc)
+            .find(|doc| str_at(doc, "/kind") == "AppProject")
+            .unwrap();
+        let mut emitted = BTreeSet::new();
+        for (path, doc) in &docs {
+            if path != "admission.yaml" {
+                continue;
+            }
+            let api_version = str_at(doc, "/apiVersion");
+            let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
+            let kind = str_at(doc, "/kind");
+            assert!(
+                listed(project, "clusterResourceWhitelist", group, kind),
+                "{}: the platform project does not permit {group}/{kind}",
+                repo.display()
+            );
+            emitted.insert(kind.to_string());
+        }
+        let expected: &[&str] = if kyverno {
+            &["ClusterPolicy"]
+        } else {
+            &[
+                "ValidatingAdmissionPolicy",
+                "ValidatingAdmissionPolicyBinding",
+            ]
+        };
+        assert_eq!(
+            emitted,
+            expected.iter().map(|k| k.to_string()).collect(),
+            "{}",
+            repo.display()
+        );
+        assert_eq!(
+            listed(
+                project,
+                "clusterResourceWhitelist",
+                "kyverno.io",
+                "ClusterPolicy"
+            ),
+            kyverno,
+            "{}: kyverno.io ClusterPolicy is permitted only with the Kyverno engine",
+            repo.display()
+        );
+    }
+}
+
 #[test]
 fn shipped_argocd_manifests_are_valid() {
     let dir = root().join("deploy/argocd");

@@ -363,7 +363,8 @@ fn every_emitted_object_matches_its_upstream_schema() {
         report.failures.join("\n")
     );
     assert!(report.checked > 0, "no object was checked");
-    // The kinds of every namespace file and Argo CD file, the deployer's included.
+    // The kinds of every namespace file and Argo CD file, the deployer's included, and of
+    // both admission engines (fixtures/admission-kyverno has the ClusterPolicies).
     for kind in [
         "Namespace",
         "Role",
@@ -371,6 +372,10 @@ fn every_emitted_object_matches_its_upstream_schema() {
         "ServiceAccount",
         "AppProject",
         "Application",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "Policy",
+        "ClusterPolicy",
     ] {
         assert!(
             report.kinds.contains(kind),
@@ -460,6 +465,35 @@ fn rejects_a_destination_service_account_without_its_account() {
 fn rejects_an_unknown_top_level_field_of_a_crd_object() {
     let invalid = format!("{APP_PROJECT}statuss: {{}}\n");
     assert_rejected(APP_PROJECT, &invalid, "statuss");
+}
+
+const CLUSTER_POLICY: &str = "\
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: tenantc-service-exposure}
+spec:
+  background: false
+  webhookConfiguration: {failurePolicy: Fail}
+  rules:
+    - name: service-exposure
+      match: {any: [{resources: {kinds: [Service], operations: [CREATE]}}]}
+      validate:
+        failureAction: Enforce
+        cel:
+          expressions: [{expression: '!has(object.spec.externalIPs)', message: denied}]
+";
+
+#[test]
+fn rejects_a_cluster_policy_with_a_misspelled_or_unknown_action() {
+    let misspelled = CLUSTER_POLICY.replace("failureAction:", "failureActon:");
+    assert_rejected(CLUSTER_POLICY, &misspelled, "failureActon");
+    let unknown = CLUSTER_POLICY.replace("failureAction: Enforce", "failureAction: Deny");
+    assert_rejected(CLUSTER_POLICY, &unknown, "Deny");
+    let precondition = CLUSTER_POLICY.replace(
+        "      validate:",
+        "      celPreconditions: [{expression: 'true'}]\n      validate:",
+    );
+    assert_rejected(CLUSTER_POLICY, &precondition, "name");
 }
 
 #[test]

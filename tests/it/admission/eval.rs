@@ -1,23 +1,37 @@
-//! Runs ValidatingAdmissionPolicies and their bindings on one admission request, the way the
-//! Kubernetes API server does (staging/src/k8s.io/apiserver/pkg/admission/plugin/policy/
-//! validating), with the `cel` crate as the CEL implementation:
+//! Runs the admission policies of one rendered `admission.yaml` on one admission request, in
+//! either engine's form, with the `cel` crate as the CEL implementation.
 //!
-//! 1. a binding applies when its `policyName` names the policy and its `matchResources`
-//!    (namespace selector, resource rules) match; the policy's `matchConstraints` must match
-//!    too (resource, operation, namespace selector);
-//! 2. `matchConditions` are evaluated; one `false` skips the policy, an error is a failure
+//! ValidatingAdmissionPolicies and their bindings are run the way the Kubernetes API server
+//! does (staging/src/k8s.io/apiserver/pkg/admission/plugin/policy/validating): a binding
+//! applies when its `policyName` names the policy and its `matchResources` (namespace
+//! selector, resource rules) match; the policy's `matchConstraints` must match too
+//! (resource, operation, namespace selector).
+//!
+//! Kyverno ClusterPolicies are run the way Kyverno (1.13 and later) does: each rule applies
+//! when one entry of its `match.any` matches (kind, operation, namespace selector); its
+//! `validate.cel` is then handed to the same API server library
+//! (pkg/engine/handlers/validation/validate_cel.go: `celPreconditions` become the match
+//! conditions, `validate.cel.variables` and `validate.cel.expressions` the variables and
+//! validations, with the library's default failure policy, Fail). A failed validation denies
+//! only when the rule's `validate.failureAction` (else the policy's deprecated
+//! `validationFailureAction`, which defaults to Audit) is Enforce.
+//!
+//! Both forms then share one evaluation ([`Program`]):
+//! 1. match conditions are evaluated; one `false` skips the policy, an error is a failure
 //!    (`failurePolicy: Fail` denies);
-//! 3. `variables` are evaluated in order, each seeing the ones before it as `variables.<name>`.
-//!    Kubernetes evaluates them lazily; a variable that fails here is left out, so an
-//!    expression that reads it fails as it would there;
-//! 4. every validation is evaluated: `false` denies with `messageExpression` (falling back to
+//! 2. variables are evaluated in order, each seeing the ones before it as
+//!    `variables.<name>`. Kubernetes evaluates them lazily; a variable that fails here is
+//!    left out, so an expression that reads it fails as it would there;
+//! 3. every validation is evaluated: `false` denies with `messageExpression` (falling back to
 //!    `message` when that fails) and `reason`; an error denies too (`failurePolicy: Fail`).
+//!    Both engines tell the requester only the first failed validation of a policy; the
+//!    evaluator records all of them, so that an error in any expression is seen.
 //!
 //! The CEL names are bound as the API server binds them: `object`, `oldObject` (`null` on
 //! CREATE), `request` (an AdmissionRequest without its objects), `namespaceObject`,
 //! `variables`. `params` and `authorizer` are not bound: the policies use neither.
 
-use cel::{Context, Program, Value as Cel};
+use cel::{Context, Value as Cel};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
@@ -76,50 +90,248 @@ impl Review {
     }
 }
 
-/// The policies and bindings of one rendered `admission.yaml`.
+/// The engine a rendered `admission.yaml` is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// ValidatingAdmissionPolicies and their bindings.
+    ValidatingAdmissionPolicy,
+    /// Kyverno ClusterPolicies.
+    Kyverno,
+}
+
+/// The policies of one rendered `admission.yaml`.
 pub struct PolicySet {
-    /// The ValidatingAdmissionPolicies.
+    /// Which engine's form they are in.
+    pub engine: Engine,
+    /// The ValidatingAdmissionPolicies, or the Kyverno ClusterPolicies.
     pub policies: Vec<Value>,
-    /// The ValidatingAdmissionPolicyBindings.
+    /// The ValidatingAdmissionPolicyBindings (none with Kyverno).
     pub bindings: Vec<Value>,
 }
 
+/// One CEL program of a policy, where its engine keeps it: a ValidatingAdmissionPolicy's
+/// `spec`, or one rule of a Kyverno ClusterPolicy.
+pub struct Program<'a> {
+    /// The policy's name.
+    pub policy: &'a str,
+    /// The policy, or the policy and its rule, for reports.
+    pub what: String,
+    /// The resources it matches (`pods`, `services`).
+    pub resources: Vec<&'static str>,
+    /// Checked first; one `false` skips the program.
+    pub match_conditions: &'a Value,
+    /// Evaluated in order.
+    pub variables: &'a Value,
+    /// Each must give `true`.
+    pub validations: &'a Value,
+    /// Whether a failed validation denies the request (Kyverno's Audit does not).
+    pub enforced: bool,
+    /// Where its matching rules are.
+    source: &'a Value,
+}
+
 impl PolicySet {
-    /// Reads a YAML stream of policies and bindings; any other kind is an error.
+    /// Reads a YAML stream of ValidatingAdmissionPolicies and bindings, or of Kyverno
+    /// ClusterPolicies; any other kind, or a mix of both engines, is an error.
     pub fn from_documents(documents: Vec<Value>) -> Self {
-        let mut set = PolicySet {
-            policies: Vec::new(),
-            bindings: Vec::new(),
-        };
+        let mut policies = Vec::new();
+        let mut bindings = Vec::new();
+        let mut engines = Vec::new();
         for document in documents {
-            match document["kind"].as_str() {
-                Some("ValidatingAdmissionPolicy") => set.policies.push(document),
-                Some("ValidatingAdmissionPolicyBinding") => set.bindings.push(document),
+            let engine = match (document["apiVersion"].as_str(), document["kind"].as_str()) {
+                (Some("admissionregistration.k8s.io/v1"), Some("ValidatingAdmissionPolicy")) => {
+                    policies.push(document);
+                    Engine::ValidatingAdmissionPolicy
+                }
+                (
+                    Some("admissionregistration.k8s.io/v1"),
+                    Some("ValidatingAdmissionPolicyBinding"),
+                ) => {
+                    bindings.push(document);
+                    Engine::ValidatingAdmissionPolicy
+                }
+                (Some("kyverno.io/v1"), Some("ClusterPolicy")) => {
+                    policies.push(document);
+                    Engine::Kyverno
+                }
                 other => panic!("unexpected kind {other:?} in admission.yaml"),
+            };
+            if !engines.contains(&engine) {
+                engines.push(engine);
             }
         }
-        set
+        assert_eq!(
+            engines.len(),
+            1,
+            "one engine per admission.yaml: {engines:?}"
+        );
+        PolicySet {
+            engine: engines[0],
+            policies,
+            bindings,
+        }
     }
 
-    /// Runs every policy a binding applies to the request.
+    /// Every CEL program: one per ValidatingAdmissionPolicy, one per Kyverno rule.
+    pub fn programs(&self) -> Vec<Program<'_>> {
+        let mut programs = Vec::new();
+        for policy in &self.policies {
+            let name = policy["metadata"]["name"].as_str().unwrap();
+            let spec = &policy["spec"];
+            match self.engine {
+                Engine::ValidatingAdmissionPolicy => programs.push(Program {
+                    policy: name,
+                    what: name.to_string(),
+                    resources: resource_rule_resources(&spec["matchConstraints"]),
+                    match_conditions: &spec["matchConditions"],
+                    variables: &spec["variables"],
+                    validations: &spec["validations"],
+                    enforced: true,
+                    source: policy,
+                }),
+                Engine::Kyverno => {
+                    for rule in spec["rules"].as_array().unwrap() {
+                        let cel = &rule["validate"]["cel"];
+                        assert!(cel.is_object(), "{name}: a rule without validate.cel");
+                        let action = rule["validate"]["failureAction"]
+                            .as_str()
+                            .or(spec["validationFailureAction"].as_str())
+                            .unwrap_or("Audit");
+                        programs.push(Program {
+                            policy: name,
+                            what: format!("{name} rule {}", rule["name"]),
+                            resources: kyverno_resources(&rule["match"]),
+                            match_conditions: &rule["celPreconditions"],
+                            variables: &cel["variables"],
+                            validations: &cel["expressions"],
+                            enforced: action.eq_ignore_ascii_case("enforce"),
+                            source: rule,
+                        });
+                    }
+                }
+            }
+        }
+        programs
+    }
+
+    /// Whether `program` applies to the request: its bindings and match constraints, or its
+    /// Kyverno rule's `match`.
+    fn applies(&self, program: &Program, request: &Request) -> bool {
+        match self.engine {
+            Engine::ValidatingAdmissionPolicy => {
+                let bound = self.bindings.iter().any(|b| {
+                    b["spec"]["policyName"] == program.policy
+                        && resources_match(&b["spec"]["matchResources"], request)
+                });
+                bound && resources_match(&program.source["spec"]["matchConstraints"], request)
+            }
+            Engine::Kyverno => kyverno_match(&program.source["match"], request),
+        }
+    }
+
+    /// Runs every program that applies to the request.
     pub fn review(&self, request: &Request) -> Review {
         let mut review = Review::default();
-        for policy in &self.policies {
-            let name = policy["metadata"]["name"].as_str().unwrap().to_string();
-            let bound = self.bindings.iter().any(|b| {
-                b["spec"]["policyName"] == policy["metadata"]["name"]
-                    && resources_match(&b["spec"]["matchResources"], request)
-            });
-            if !bound || !resources_match(&policy["spec"]["matchConstraints"], request) {
+        for program in self.programs() {
+            if !self.applies(&program, request) {
                 continue;
             }
-            if let Some(failures) = evaluate(&name, &policy["spec"], request) {
-                review.evaluated.push(name);
-                review.failures.extend(failures);
+            if let Some(failures) = evaluate(&program, request) {
+                if !review.evaluated.iter().any(|p| p == program.policy) {
+                    review.evaluated.push(program.policy.to_string());
+                }
+                if program.enforced {
+                    review.failures.extend(failures);
+                }
             }
         }
         review
     }
+}
+
+/// The resources of a `matchConstraints`' resource rules.
+fn resource_rule_resources(matcher: &Value) -> Vec<&'static str> {
+    matcher["resourceRules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["resources"].as_array().unwrap())
+        .map(|r| match r.as_str().unwrap() {
+            "pods" => "pods",
+            "services" => "services",
+            other => panic!("the tests know only pods and services, not {other}"),
+        })
+        .collect()
+}
+
+/// The resources of a Kyverno rule's `match.any[].resources.kinds`.
+fn kyverno_resources(matcher: &Value) -> Vec<&'static str> {
+    let mut resources = Vec::new();
+    for filter in matcher["any"].as_array().unwrap() {
+        for kind in filter["resources"]["kinds"].as_array().unwrap() {
+            let (_, _, kind) = kind_selector(kind.as_str().unwrap());
+            let resource = match kind {
+                "Pod" => "pods",
+                "Service" => "services",
+                other => panic!("the tests know only Pods and Services, not {other}"),
+            };
+            if !resources.contains(&resource) {
+                resources.push(resource);
+            }
+        }
+    }
+    resources
+}
+
+/// `(group, version, kind)` of a Kyverno kind selector: `Kind`, `version/Kind` or
+/// `group/version/Kind` (`*` for what it leaves out), as Kyverno's `ParseKindSelector` reads
+/// it (without subresources, which the policies do not use).
+fn kind_selector(selector: &str) -> (&str, &str, &str) {
+    let parts: Vec<&str> = selector.split('/').collect();
+    match parts.as_slice() {
+        [kind] => ("*", "*", kind),
+        [version, kind] => ("*", version, kind),
+        [group, version, kind] => (group, version, kind),
+        _ => panic!("unsupported kind selector {selector}"),
+    }
+}
+
+/// Whether a Kyverno rule's `match` selects the request: one entry of `any` whose kinds
+/// (any API group unless one is named), operations (absent: all) and namespace selector
+/// (absent: every namespace) all match. Other ways to match are not supported, so that a
+/// change to the rendered rules is noticed here.
+fn kyverno_match(matcher: &Value, request: &Request) -> bool {
+    for key in matcher.as_object().unwrap().keys() {
+        assert_eq!(
+            key, "any",
+            "`match.{key}` is not supported by this evaluator"
+        );
+    }
+    let (group, version, _, kind) = resource_of(request.object);
+    matcher["any"].as_array().unwrap().iter().any(|filter| {
+        for key in filter.as_object().unwrap().keys() {
+            assert_eq!(key, "resources", "`{key}` in match.any is not supported");
+        }
+        let resources = &filter["resources"];
+        for key in resources.as_object().unwrap().keys() {
+            assert!(
+                ["kinds", "operations", "namespaceSelector"].contains(&key.as_str()),
+                "`resources.{key}` is not supported by this evaluator"
+            );
+        }
+        let wildcard = |pattern: &str, value: &str| pattern == "*" || pattern == value;
+        let kind_ok = resources["kinds"].as_array().unwrap().iter().any(|k| {
+            let (g, v, k) = kind_selector(k.as_str().unwrap());
+            wildcard(g, group) && wildcard(v, version) && wildcard(k, kind)
+        });
+        let operation_ok = resources["operations"]
+            .as_array()
+            .is_none_or(|ops| ops.iter().any(|o| o == request.operation));
+        let namespace_ok = resources
+            .get("namespaceSelector")
+            .is_none_or(|selector| selects(selector, &request.namespace["metadata"]["labels"]));
+        kind_ok && operation_ok && namespace_ok
+    })
 }
 
 /// `(group, version, resource, kind)` of the kinds the tests send.
@@ -245,7 +457,7 @@ fn base_context(request: &Request) -> Context<'static, 'static> {
 
 /// Compiles and runs one expression.
 pub fn run(expression: &str, context: &Context) -> Result<Cel, String> {
-    let program = Program::compile(expression).map_err(|e| format!("does not parse: {e}"))?;
+    let program = cel::Program::compile(expression).map_err(|e| format!("does not parse: {e}"))?;
     program.execute(context).map_err(|e| e.to_string())
 }
 
@@ -274,18 +486,18 @@ pub fn named(list: &Value) -> Vec<(&str, &str)> {
         .unwrap_or_default()
 }
 
-/// Evaluates a policy whose binding and constraints matched. `None` when a match condition
-/// is false (the policy does not apply); otherwise its failures.
-fn evaluate(name: &str, spec: &Value, request: &Request) -> Option<Vec<Failure>> {
+/// Evaluates a program that applies to the request. `None` when a match condition is false
+/// (the program does not apply); otherwise its failures.
+fn evaluate(program: &Program, request: &Request) -> Option<Vec<Failure>> {
     let mut context = base_context(request);
     let error = |message: String| Failure {
-        policy: name.to_string(),
+        policy: program.policy.to_string(),
         message: message.clone(),
         reason: "InternalError".into(),
         cause: Cause::Error(message),
         message_expression_error: None,
     };
-    for (condition, expression) in named(&spec["matchConditions"]) {
+    for (condition, expression) in named(program.match_conditions) {
         match run_bool(expression, &context) {
             Ok(true) => {}
             Ok(false) => return None,
@@ -293,7 +505,7 @@ fn evaluate(name: &str, spec: &Value, request: &Request) -> Option<Vec<Failure>>
         }
     }
     let mut variables: HashMap<String, Cel> = HashMap::new();
-    for (variable, expression) in named(&spec["variables"]) {
+    for (variable, expression) in named(program.variables) {
         context.add_variable_from_value("variables", variables.clone());
         if let Ok(value) = run(expression, &context) {
             variables.insert(variable.to_string(), value);
@@ -301,7 +513,7 @@ fn evaluate(name: &str, spec: &Value, request: &Request) -> Option<Vec<Failure>>
     }
     context.add_variable_from_value("variables", variables);
     let mut failures = Vec::new();
-    for validation in spec["validations"].as_array().unwrap() {
+    for validation in program.validations.as_array().unwrap() {
         let expression = validation["expression"].as_str().unwrap();
         let cause = match run_bool(expression, &context) {
             Ok(true) => continue,
@@ -310,7 +522,7 @@ fn evaluate(name: &str, spec: &Value, request: &Request) -> Option<Vec<Failure>>
         };
         let (message, message_expression_error) = message(validation, &context);
         failures.push(Failure {
-            policy: name.to_string(),
+            policy: program.policy.to_string(),
             message,
             reason: validation["reason"]
                 .as_str()
