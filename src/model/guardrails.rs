@@ -150,6 +150,7 @@ pub struct AdmissionSettings {
     /// PriorityClasses every tenant pod may use besides its tier's own, such as a cluster's
     /// `globalDefault` class (which the API server writes into pods that name none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(inner(regex(pattern = r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")))]
     pub allowed_priority_classes: Vec<String>,
 }
 
