@@ -4,6 +4,8 @@
 //!
 //! Reads the resolved model and reports; it never changes it.
 
+pub mod apiserver;
+
 mod argocd;
 
 mod isolation;
@@ -18,7 +20,8 @@ use std::sync::Arc;
 /// Runs every check over the resolved platform.
 ///
 /// Reports E0401, E0403–E0408, W0409 and E0410; for node-pool and cluster isolation, E0402
-/// and E0411–E0415 (see `isolation`).
+/// and E0411–E0415 (see `isolation`); the API server's own rules, E0417–E0432 and W0420
+/// (see `apiserver`).
 pub fn check(resolved: &Resolved, diags: &mut Diagnostics) {
     let mut profiles: Vec<&Arc<Profile>> = resolved.tiers.values().collect();
     for tenant in &resolved.tenants {
@@ -35,11 +38,15 @@ pub fn check(resolved: &Resolved, diags: &mut Diagnostics) {
         check_quota(profile, diags);
         check_isolation(profile, diags);
         check_defaults(profile, diags);
+        apiserver::check_profile(profile, diags);
         isolation::check_profile(
             profile,
             &resolved.platform.spec.node_pools.gpu_instance_types,
             diags,
         );
+    }
+    for tenant in &resolved.tenants {
+        apiserver::check_tenant(tenant, diags);
     }
     // The fleet-wide checks are independent: they run side by side, and what they report is
     // added in this order whatever the thread count.

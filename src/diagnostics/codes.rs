@@ -168,6 +168,41 @@ pub const NETWORK_IGNORED: Code = Code::warning(416, "network-ignored");
 /// Two Argo CD Applications or AppProjects would have the same name.
 pub const ARGOCD_NAME_COLLISION: Code = Code::error(410, "argocd-name-collision");
 
+/// A quota key that is not a resource the API server accepts in `spec.hard`.
+pub const INVALID_QUOTA_RESOURCE: Code = Code::error(417, "invalid-quota-resource");
+/// A quota key the API server accepts but that limits nothing (an extended resource without
+/// `requests.`, an unknown storage-class resource).
+pub const QUOTA_RESOURCE_IGNORED: Code = Code::error(418, "quota-resource-ignored");
+/// A quota of objects (pods, secrets, ...) that is not a whole number.
+pub const FRACTIONAL_COUNT: Code = Code::error(419, "fractional-count");
+/// A quota allows LoadBalancer Services but fewer node ports than load balancers.
+pub const LOAD_BALANCERS_WITHOUT_NODE_PORTS: Code =
+    Code::warning(420, "load-balancers-without-node-ports");
+/// A `type: Pod` LimitRange item with `default` or `defaultRequest`.
+pub const POD_LIMIT_DEFAULT: Code = Code::error(421, "pod-limit-default");
+/// A LimitRange resource that its item's type does not take.
+pub const INVALID_LIMIT_RESOURCE: Code = Code::error(422, "invalid-limit-resource");
+/// A PersistentVolumeClaim LimitRange item with neither a minimum nor a maximum `storage`.
+pub const CLAIM_LIMIT_WITHOUT_BOUNDS: Code = Code::error(423, "claim-limit-without-bounds");
+/// An ipBlock `except` that is not a strict subset of its `cidr`.
+pub const EXCEPT_NOT_STRICT_SUBSET: Code = Code::error(424, "except-not-strict-subset");
+/// A PriorityClass name with the reserved `system-` prefix.
+pub const RESERVED_PRIORITY_CLASS: Code = Code::error(425, "reserved-priority-class");
+/// A PriorityClass value above 1000000000, or a second `globalDefault` class.
+pub const INVALID_PRIORITY: Code = Code::error(426, "invalid-priority");
+/// A ConfigMap key the API server rejects.
+pub const INVALID_CONFIG_MAP_KEY: Code = Code::error(427, "invalid-config-map-key");
+/// A PodDisruptionBudget with both `minAvailable` and `maxUnavailable`.
+pub const DISRUPTION_BUDGET_CONFLICT: Code = Code::error(428, "disruption-budget-conflict");
+/// A PodDisruptionBudget bound that is not a non-negative integer or a percentage up to 100%.
+pub const INVALID_DISRUPTION_BUDGET: Code = Code::error(429, "invalid-disruption-budget");
+/// An object name its kind does not allow (DNS-1123 label, subdomain or path segment).
+pub const INVALID_OBJECT_NAME: Code = Code::error(430, "invalid-object-name");
+/// An invalid label or annotation key or value, or annotations over 256 KiB.
+pub const INVALID_METADATA: Code = Code::error(431, "invalid-metadata");
+/// A RoleBinding subject or roleRef the API server rejects.
+pub const INVALID_ROLE_BINDING: Code = Code::error(432, "invalid-role-binding");
+
 // 07 guard (numbered after emit: the stage came later; it runs right after resolve)
 /// A tenant overrides a field its tier keeps to itself (isolation, priority class, budget,
 /// guardrails, node pool provider/labels/taints, cluster version/class/DataStore, new
@@ -257,6 +292,22 @@ pub const ALL: &[Code] = &[
     INVALID_CLUSTER_NAME,
     NETWORK_IGNORED,
     ARGOCD_NAME_COLLISION,
+    INVALID_QUOTA_RESOURCE,
+    QUOTA_RESOURCE_IGNORED,
+    FRACTIONAL_COUNT,
+    LOAD_BALANCERS_WITHOUT_NODE_PORTS,
+    POD_LIMIT_DEFAULT,
+    INVALID_LIMIT_RESOURCE,
+    CLAIM_LIMIT_WITHOUT_BOUNDS,
+    EXCEPT_NOT_STRICT_SUBSET,
+    RESERVED_PRIORITY_CLASS,
+    INVALID_PRIORITY,
+    INVALID_CONFIG_MAP_KEY,
+    DISRUPTION_BUDGET_CONFLICT,
+    INVALID_DISRUPTION_BUDGET,
+    INVALID_OBJECT_NAME,
+    INVALID_METADATA,
+    INVALID_ROLE_BINDING,
     ADDON_FAILED,
     UNOWNED_FILE,
     OVERRIDE_NOT_ALLOWED,

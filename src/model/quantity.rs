@@ -188,6 +188,11 @@ impl Quantity {
         self.nanos == 0
     }
 
+    /// Whether the quantity is a whole number of units (`2`, `1k`; not `1.5` or `500m`).
+    pub fn is_whole(self) -> bool {
+        self.nanos.is_multiple_of(NANO)
+    }
+
     /// Multiplies by `numerator / denominator` and rounds down to the unit's precision
     /// (millicores, whole bytes, whole counts), so that shares never add up to more than
     /// the total.

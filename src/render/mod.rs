@@ -168,6 +168,27 @@ fn render_tenant(
             nodepool::placement_annotations(tenant, placement),
         );
         objects.extend(nodepool::placement_policy(tenant, env, placement));
+        // The API server's rules on what tenantc built (the check stage caught what the
+        // inputs can cause; a finding here is a gap in it, reported at the tenant).
+        for object in &objects {
+            for finding in crate::check::apiserver::check_object(object) {
+                let key = object.key();
+                diags.push(
+                    Diagnostic::new(
+                        finding.code,
+                        format!(
+                            "the API server would reject {} `{}`: {}: {}",
+                            key.kind, key.name, finding.field, finding.message
+                        ),
+                    )
+                    .at(Label::value(
+                        &tenant.file,
+                        "/metadata/name",
+                        format!("in namespace `{}` of this tenant", env.namespace),
+                    )),
+                );
+            }
+        }
         let (mine, rest): (Vec<_>, Vec<_>) =
             extra.into_iter().partition(|(ns, _)| *ns == env.namespace);
         extra = rest;

@@ -4,6 +4,7 @@ mod support;
 
 mod addons;
 mod admission;
+mod apiserver;
 mod argocd;
 mod cli;
 mod determinism;

@@ -161,7 +161,32 @@ impl Addons {
         let mut out = Vec::new();
         for (index, body) in documents.into_iter().enumerate() {
             match self.finish(body, tenant, env, &namespaces) {
-                Ok(placed) => out.push(placed),
+                Ok(placed) => {
+                    let findings = crate::check::apiserver::check_object(&placed.1);
+                    if findings.is_empty() {
+                        out.push(placed);
+                    }
+                    let template = self.env.get_template(name).ok();
+                    let source = template.as_ref().map_or("", |t| t.source());
+                    for finding in findings {
+                        diags.push(
+                            Diagnostic::new(
+                                finding.code,
+                                format!(
+                                    "the API server would reject object {} of the add-on template",
+                                    index + 1
+                                ),
+                            )
+                            .at(locate(
+                                &path,
+                                source,
+                                finding.needle.as_deref(),
+                                format!("{}: {}", finding.field, finding.message),
+                            ))
+                            .note(for_whom.clone(), None),
+                        );
+                    }
+                }
                 Err(problem) => diags.push(
                     Diagnostic::new(
                         codes::ADDON_FAILED,
@@ -208,11 +233,8 @@ impl Addons {
             .and_then(|n| n.as_str())
             .unwrap_or_default()
             .to_string();
-        if !crate::model::is_dns_label(&name) && !is_dns_subdomain(&name) {
-            return Err(format!(
-                "`metadata.name` `{name}` is not a valid object name"
-            ));
-        }
+        // Whether the name suits the kind is the API server's rule E0430, checked with the
+        // others after this (`check::apiserver`).
         let namespace = match (metadata.get("namespace").and_then(|n| n.as_str()), env) {
             (Some(ns), _) if namespaces.iter().any(|n| n == ns) => ns.to_string(),
             (Some(ns), _) => {
@@ -255,8 +277,32 @@ impl Addons {
     }
 }
 
-fn is_dns_subdomain(name: &str) -> bool {
-    name.len() <= 253 && name.split('.').all(crate::model::is_dns_label)
+/// A label on the first template line that holds `needle` (a key or field name of the
+/// finding), or on the whole template.
+fn locate(path: &str, source: &str, needle: Option<&str>, message: String) -> Label {
+    let found = needle.and_then(|needle| {
+        source.lines().enumerate().find_map(|(i, line)| {
+            if line.trim_start().starts_with('#') {
+                return None;
+            }
+            let code = line.split(" #").next().unwrap_or(line);
+            code.find(needle).map(|at| {
+                (
+                    i + 1,
+                    code[..at].chars().count() + 1,
+                    needle.chars().count(),
+                )
+            })
+        })
+    });
+    match found {
+        Some((line, column, len)) => Label {
+            file: path.to_string(),
+            anchor: Anchor::Position(Position { line, column, len }),
+            message,
+        },
+        None => Label::file(path, message),
+    }
 }
 
 fn template_error(path: &str, e: &Error, headline: &str) -> Diagnostic {
