@@ -9,7 +9,9 @@
 //! - a change of isolation level (the tenant moves to other nodes or another cluster);
 //! - a changed pod or service CIDR of an existing cluster (it cannot change in place);
 //! - a node pool replaced rather than updated (a new cloud, instance types, capacity type or
-//!   disk size force the node group to be recreated; scaling, labels and taints are updates).
+//!   disk size force the node group to be recreated; scaling, labels and taints are updates);
+//! - an object's immutable field changed, which the sync cannot apply in place (per object,
+//!   in `immutable.rs`).
 //!
 //! The rules read the input model ([`TenantFacts`]) where a side was compiled from inputs, and
 //! what the objects say (labels, file layout, Cluster API networks) where it was not.

@@ -38,7 +38,7 @@ pub fn format_within(report: &Report, baseline: &Baseline, limit: usize) -> Stri
     if !destructive.is_empty() {
         out.push_always(&format!(
             "> [!CAUTION]\n> **{} destructive change{}** — merging this deletes, abandons or \
-             rebuilds tenant resources:\n",
+             rebuilds tenant resources, or cannot be applied in place:\n",
             destructive.len(),
             if destructive.len() == 1 { "" } else { "s" }
         ));

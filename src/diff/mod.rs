@@ -8,6 +8,7 @@
 //! The formatters ([`unified`], [`markdown`], [`json`]) build text; printing it is `cli`'s.
 
 mod destructive;
+mod immutable;
 pub mod json;
 pub mod markdown;
 mod plan;
@@ -260,6 +261,12 @@ pub fn diff(old: &Side<'_>, new: &Side<'_>) -> Report {
         };
         touched.extend(a.map(|u| u.file.as_str()));
         touched.extend(b.map(|u| u.file.as_str()));
+        let destructive = match (a, b) {
+            (Some(a), Some(b)) if immutable::watched(key) => {
+                immutable::reason(key, a.value.as_ref(), b.value.as_ref(), &a.text, &b.text)
+            }
+            _ => None,
+        };
         changes.push(Change {
             kind,
             key: key.clone(),
@@ -267,7 +274,7 @@ pub fn diff(old: &Side<'_>, new: &Side<'_>) -> Report {
             new_file: b.map(|u| u.file.clone()),
             old: a.map(|u| u.text.clone()),
             new: b.map(|u| u.text.clone()),
-            destructive: None,
+            destructive,
         });
     }
     let files = differing

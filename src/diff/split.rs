@@ -20,11 +20,18 @@ pub(super) fn units(side: &Side<'_>, paths: &[&str]) -> BTreeMap<ObjectKey, Unit
             Some(match rendered {
                 Some(FileContent::Yaml(objects)) => objects
                     .iter()
-                    .map(|o| Unit {
-                        key: o.key(),
-                        file: path.to_string(),
-                        text: yaml_stream(std::slice::from_ref(o)),
-                        value: None,
+                    .map(|o| {
+                        let key = o.key();
+                        // Only objects with an immutable-field rule need their value.
+                        let value = super::immutable::watched(&key)
+                            .then(|| serde_json::to_value(o).ok())
+                            .flatten();
+                        Unit {
+                            key,
+                            file: path.to_string(),
+                            text: yaml_stream(std::slice::from_ref(o)),
+                            value,
+                        }
                     })
                     .collect(),
                 Some(FileContent::Json(_)) => vec![file_unit(path, text)],

@@ -136,6 +136,11 @@ pub struct ArgoCdSettings {
         pattern = r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?:)?[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$"
     ))]
     pub platform_service_account: String,
+    /// How Argo CD retries a failed sync of the platform's Applications (the root, and every
+    /// tenant's governance and cluster Applications); default: 5 times, backing off from 10s,
+    /// doubling, up to 3m. A tier's `argocd.retry` sets it for the tenants' own Applications.
+    #[serde(default)]
+    pub retry: super::RetrySpec,
 }
 
 /// How governance Applications get their manifests.
@@ -194,6 +199,7 @@ impl Default for ArgoCdSettings {
             delivery: Delivery::default(),
             tenant_source_repos: Vec::new(),
             platform_service_account: default_platform_service_account(),
+            retry: super::RetrySpec::default(),
         }
     }
 }

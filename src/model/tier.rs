@@ -420,6 +420,79 @@ pub struct ArgoCdSpec {
     /// The sync policy of the tenant's Applications.
     #[serde(default)]
     pub sync_policy: SyncPolicySpec,
+    /// How Argo CD retries a failed sync of the tenant's workload Applications (default: 5
+    /// times, backing off from 10s, doubling, up to 3m). Argo CD's automated sync does not
+    /// sync the same commit again after a failure, so without retries an app that synced
+    /// before its namespace existed stays failed until the next commit.
+    #[serde(default)]
+    pub retry: RetrySpec,
+}
+
+/// Argo CD's `syncPolicy.retry`: how often, and how far apart, a failed sync is retried.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RetrySpec {
+    /// How many times a failed sync is retried (default 5; 0: never; -1: without end).
+    #[serde(default = "default_retry_limit")]
+    #[schemars(range(min = -1, max = 1000))]
+    pub limit: i64,
+    /// The wait between attempts.
+    #[serde(default)]
+    pub backoff: BackoffSpec,
+}
+
+/// The wait between sync attempts: `duration`, multiplied by `factor` after each failure, up
+/// to `maxDuration`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct BackoffSpec {
+    /// The first wait, as a Go duration such as `10s` or `1m30s` (default `10s`).
+    #[serde(default = "default_backoff_duration")]
+    #[schemars(regex(pattern = r"^([0-9]+(ns|us|ms|s|m|h))+$"))]
+    pub duration: String,
+    /// What each wait is multiplied by for the next one (default 2).
+    #[serde(default = "default_backoff_factor")]
+    #[schemars(range(min = 1, max = 100))]
+    pub factor: i64,
+    /// The longest wait, as a Go duration (default `3m`).
+    #[serde(default = "default_backoff_max_duration")]
+    #[schemars(regex(pattern = r"^([0-9]+(ns|us|ms|s|m|h))+$"))]
+    pub max_duration: String,
+}
+
+fn default_retry_limit() -> i64 {
+    5
+}
+
+fn default_backoff_duration() -> String {
+    "10s".into()
+}
+
+fn default_backoff_factor() -> i64 {
+    2
+}
+
+fn default_backoff_max_duration() -> String {
+    "3m".into()
+}
+
+impl Default for RetrySpec {
+    fn default() -> Self {
+        Self {
+            limit: default_retry_limit(),
+            backoff: BackoffSpec::default(),
+        }
+    }
+}
+
+impl Default for BackoffSpec {
+    fn default() -> Self {
+        Self {
+            duration: default_backoff_duration(),
+            factor: default_backoff_factor(),
+            max_duration: default_backoff_max_duration(),
+        }
+    }
 }
 
 /// An Argo CD sync policy.

@@ -13,7 +13,7 @@
 use super::rbac::DEPLOYER_SERVICE_ACCOUNT;
 use super::tenant_access::{self, GOVERNANCE_KINDS};
 use super::tenant_dir;
-use crate::model::{AdmissionEngine, ArgoCdSettings, Delivery, Isolation, Lifecycle};
+use crate::model::{AdmissionEngine, ArgoCdSettings, Delivery, Isolation, Lifecycle, RetrySpec};
 use crate::objects::{Object, ObjectKey, OtherObject};
 use crate::resolve::{Resolved, ResolvedTenant, names};
 use serde_json::{Value, json};
@@ -110,15 +110,32 @@ fn platform_source(
     source
 }
 
-fn sync_policy(automated: bool, self_heal: bool, options: &[&str]) -> Value {
-    let mut policy = json!({});
-    if automated {
-        policy["automated"] = json!({"prune": true, "selfHeal": self_heal});
-    }
+/// A platform Application's sync policy: automated with prune, the given options (never
+/// `CreateNamespace=true`: a namespace exists only as the governance Application's Namespace
+/// object, with its labels and prune protection) and the platform's retries.
+fn sync_policy(settings: &ArgoCdSettings, self_heal: bool, options: &[&str]) -> Value {
+    let mut policy = json!({
+        "automated": {"prune": true, "selfHeal": self_heal},
+        "retry": retry(&settings.retry),
+    });
     if !options.is_empty() {
         policy["syncOptions"] = json!(options);
     }
     policy
+}
+
+/// Argo CD's `syncPolicy.retry`. Automated sync does not retry a failed sync of the same
+/// commit by itself: without this, an Application that synced before what it needs existed
+/// (its namespace, its AppProject) stays failed until the next commit.
+fn retry(spec: &RetrySpec) -> Value {
+    json!({
+        "limit": spec.limit,
+        "backoff": {
+            "duration": spec.backoff.duration,
+            "factor": spec.backoff.factor,
+            "maxDuration": spec.backoff.max_duration,
+        },
+    })
 }
 
 fn finalizers(tenant: &ResolvedTenant) -> Option<Value> {
@@ -285,7 +302,7 @@ fn governance_application(settings: &ArgoCdSettings, tenant: &ResolvedTenant) ->
             "project": settings.project,
             "source": platform_source(settings, &tenant.name, "kubernetes", path, None),
             "destination": destination,
-            "syncPolicy": sync_policy(true, true, &["PruneLast=true"]),
+            "syncPolicy": sync_policy(settings, true, &["PruneLast=true"]),
         }),
     )
 }
@@ -303,13 +320,14 @@ fn cluster_application(settings: &ArgoCdSettings, tenant: &ResolvedTenant) -> Ob
             "project": settings.project,
             "source": platform_source(settings, &tenant.name, "cluster", path, Some("cluster.yaml")),
             "destination": {"server": settings.destination_server},
-            "syncPolicy": sync_policy(true, true, &["PruneLast=true"]),
+            "syncPolicy": sync_policy(settings, true, &["PruneLast=true"]),
         }),
     )
 }
 
 fn workload_applications(settings: &ArgoCdSettings, tenant: &ResolvedTenant) -> Vec<Object> {
-    let automated = tenant.profile.spec.argocd.sync_policy.automated.as_ref();
+    let argocd = &tenant.profile.spec.argocd;
+    let automated = argocd.sync_policy.automated.as_ref();
     tenant
         .tenant
         .spec
@@ -324,7 +342,10 @@ fn workload_applications(settings: &ArgoCdSettings, tenant: &ResolvedTenant) -> 
                     .find(|e| e.name.as_ref() == Some(name))?,
                 None => tenant.environments.first()?,
             };
-            let mut policy = json!({});
+            // No `CreateNamespace=true`: the namespace comes only from the governance
+            // Application (wave -1). An app that syncs first fails and retries, rather than
+            // creating a namespace without quota, NetworkPolicies or RBAC.
+            let mut policy = json!({"retry": retry(&argocd.retry)});
             if let Some(auto) = automated {
                 policy["automated"] = json!({"prune": auto.prune, "selfHeal": auto.self_heal});
             }
@@ -418,7 +439,7 @@ pub fn platform_objects(resolved: &Resolved) -> Vec<Object> {
                     },
                 },
                 "destination": {"server": settings.destination_server, "namespace": settings.namespace},
-                "syncPolicy": sync_policy(true, true, &[]),
+                "syncPolicy": sync_policy(settings, true, &[]),
             },
         }),
     );

@@ -930,6 +930,48 @@ fn shipped_argocd_manifests_are_valid() {
         argocd_cm.pointer("/data"),
         Some(&serde_json::json!({"application.sync.impersonation.enabled": "true"}))
     );
+    // The argocd-cm patch that gives Applications a health check, without which sync waves
+    // between Applications order nothing (Argo CD 1.8 removed it from the defaults).
+    let health: Value = serde_saphyr::from_str(
+        &std::fs::read_to_string(dir.join("argocd-cm-application-health.yaml")).unwrap(),
+    )
+    .unwrap();
+    let errors: Vec<String> = schema("kubernetes/configmap.json")
+        .iter_errors(&health)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(str_at(&health, "/metadata/name"), "argocd-cm");
+    assert_eq!(str_at(&health, "/metadata/namespace"), "argocd");
+    let data = health["data"].as_object().unwrap();
+    assert_eq!(
+        data.keys().collect::<Vec<_>>(),
+        ["resource.customizations.health.argoproj.io_Application"],
+        "the health patch sets only the Application health check"
+    );
+    let lua = str_at(
+        &health,
+        "/data/resource.customizations.health.argoproj.io_Application",
+    );
+    for needle in [
+        "hs.status = \"Progressing\"",
+        "if obj.status ~= nil then",
+        "hs.status = obj.status.health.status",
+        "return hs",
+    ] {
+        assert!(
+            lua.contains(needle),
+            "the health check lacks `{needle}`:\n{lua}"
+        );
+    }
+    // The two patches compose: they set different keys of argocd-cm.
+    assert!(
+        argocd_cm["data"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .all(|k| !data.contains_key(k))
+    );
     let sidecar = std::fs::read_to_string(dir.join("repo-server-sidecar.yaml")).unwrap();
     for needle in [
         "runAsUser: 999",
@@ -942,4 +984,165 @@ fn shipped_argocd_manifests_are_valid() {
             "the sidecar patch lacks `{needle}`"
         );
     }
+}
+
+/// Every Application of a rendered tree, with the file it is in.
+fn applications(out: &Path) -> Vec<(String, Value)> {
+    documents(out)
+        .into_iter()
+        .filter(|(_, doc)| str_at(doc, "/kind") == "Application")
+        .collect()
+}
+
+fn default_retry() -> Value {
+    serde_json::json!({
+        "limit": 5,
+        "backoff": {"duration": "10s", "factor": 2, "maxDuration": "3m"},
+    })
+}
+
+/// Every generated Application retries a failed sync (Argo CD's automated sync does not sync
+/// the same commit again by itself), none may create its namespace, and the waves put a
+/// tenant's governance before its own Applications.
+#[test]
+fn every_application_retries_and_none_creates_its_namespace() {
+    let mut kinds = BTreeSet::new();
+    for repo in [
+        root(),
+        root().join("fixtures/cluster-kamaji"),
+        root().join("fixtures/argocd-plugin-delivery"),
+    ] {
+        let apps = applications(&repo.join("out"));
+        assert!(!apps.is_empty(), "{}", repo.display());
+        for (path, app) in &apps {
+            let name = str_at(app, "/metadata/name");
+            let policy = &app["spec"]["syncPolicy"];
+            assert_eq!(
+                policy["retry"],
+                default_retry(),
+                "{path}: Application {name} has no default retry"
+            );
+            let options = policy["syncOptions"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            assert!(
+                options
+                    .iter()
+                    .all(|o| !o.as_str().unwrap_or("").starts_with("CreateNamespace")),
+                "{path}: Application {name} may create its namespace: {options:?}"
+            );
+            let wave = str_at(app, "/metadata/annotations/argocd.argoproj.io~1sync-wave");
+            let kind = if name.ends_with("-governance") || name.ends_with("-cluster") {
+                assert_eq!(wave, "-1", "{path}: {name}");
+                "platform"
+            } else if path.starts_with("platform/") {
+                "root"
+            } else {
+                // A tenant's own Application: after its governance, in its own project.
+                assert_eq!(wave, "1", "{path}: {name}");
+                assert_ne!(str_at(app, "/spec/project"), "platform", "{path}: {name}");
+                "tenant"
+            };
+            kinds.insert(kind);
+        }
+        // A tenant's own project may create no cluster-scoped object, a Namespace included.
+        for (path, doc) in documents(&repo.join("out/tenants")) {
+            if str_at(&doc, "/kind") == "AppProject" {
+                assert_eq!(
+                    doc["spec"]["clusterResourceWhitelist"],
+                    serde_json::json!([]),
+                    "{path}"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        kinds,
+        ["platform", "root", "tenant"].into_iter().collect(),
+        "every kind of Application was seen"
+    );
+}
+
+/// platform.yaml `spec.argocd.retry` sets the platform's Applications; a tier's
+/// `argocd.retry` its tenants' own; a tenant's `overrides` may set it for its own
+/// Applications only (it is no guardrail: retrying concerns nobody else).
+#[test]
+fn retry_is_configurable_per_platform_tier_and_tenant() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_example_inputs(dir.path());
+    let platform = dir.path().join("platform.yaml");
+    let text = std::fs::read_to_string(&platform).unwrap();
+    let edited = text.replacen(
+        "  argocd:\n",
+        "  argocd:\n    retry: {limit: 2, backoff: {duration: 5s, maxDuration: 1m}}\n",
+        1,
+    );
+    assert_ne!(text, edited, "platform.yaml has `  argocd:`");
+    std::fs::write(&platform, edited).unwrap();
+    let edit = |path: &str, from: &str, to: &str| {
+        let path = dir.path().join(path);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{}: {from:?}", path.display());
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    };
+    edit(
+        "tiers/standard.yaml",
+        "  argocd:\n    syncPolicy: {automated: {prune: true, selfHeal: true}}\n",
+        "  argocd:\n    syncPolicy: {automated: {prune: true, selfHeal: true}}\n    retry: {limit: 8}\n",
+    );
+    // A tenant sets its own: no guardrail refuses it.
+    edit(
+        "tenants/customers/acme-corp.yaml",
+        "  overrides:\n",
+        "  overrides:\n    argocd: {retry: {limit: 1, backoff: {factor: 3}}}\n",
+    );
+    let out = dir.path().join("out");
+    let ran = crate::support::run(
+        tenantc()
+            .current_dir(dir.path())
+            .args(["render", "--out"])
+            .arg(&out),
+    );
+    ran.expect_code(0, "render with retry settings");
+    let platform_retry = serde_json::json!({
+        "limit": 2,
+        "backoff": {"duration": "5s", "factor": 2, "maxDuration": "1m"},
+    });
+    let tier_retry = serde_json::json!({
+        "limit": 8,
+        "backoff": {"duration": "10s", "factor": 2, "maxDuration": "3m"},
+    });
+    let standard: BTreeSet<String> = documents(&out.join("tenants"))
+        .into_iter()
+        .filter(|(_, d)| {
+            str_at(d, "/kind") == "Namespace"
+                && str_at(d, "/metadata/labels/tenantc.dev~1tier") == "standard"
+        })
+        .map(|(_, d)| str_at(&d, "/metadata/labels/tenantc.dev~1tenant").to_string())
+        .collect();
+    assert!(!standard.is_empty());
+    let tenant_retry = serde_json::json!({
+        "limit": 1,
+        "backoff": {"duration": "10s", "factor": 3, "maxDuration": "3m"},
+    });
+    let mut seen_tier = false;
+    let mut seen_tenant = false;
+    for (path, app) in applications(&out) {
+        let name = str_at(&app, "/metadata/name");
+        let retry = &app["spec"]["syncPolicy"]["retry"];
+        if str_at(&app, "/spec/project") == "platform" {
+            assert_eq!(retry, &platform_retry, "{path}: {name}");
+        } else if str_at(&app, "/metadata/labels/tenantc.dev~1tenant") == "acme-corp" {
+            assert_eq!(retry, &tenant_retry, "{path}: {name}");
+            seen_tenant = true;
+        } else if standard.contains(str_at(&app, "/metadata/labels/tenantc.dev~1tenant")) {
+            assert_eq!(retry, &tier_retry, "{path}: {name}");
+            seen_tier = true;
+        } else {
+            assert_eq!(retry, &default_retry(), "{path}: {name}");
+        }
+    }
+    assert!(seen_tier, "a standard tenant with its own Application");
+    assert!(seen_tenant, "acme-corp's own Application");
 }

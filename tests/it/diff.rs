@@ -568,3 +568,315 @@ fn a_node_pool_with_new_instance_types_is_replaced_but_scaling_is_an_update() {
         "{found:?}"
     );
 }
+
+/// The JSON report's destructive entries whose object is of kind `kind`, as
+/// (namespace/name, reason).
+fn flagged_objects(report: &Value, kind: &str) -> Vec<(String, String)> {
+    report["destructive"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["object"]["kind"] == kind)
+        .map(|d| {
+            (
+                format!(
+                    "{}/{}",
+                    d["object"]["namespace"].as_str().unwrap(),
+                    d["object"]["name"].as_str().unwrap()
+                ),
+                d["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_changed_priority_class_value_cannot_be_applied_in_place() {
+    let repo = example_repo();
+    let dir = repo.path();
+    // A mutable field first: the description is updated in place.
+    edit(
+        &dir.join("tiers/standard.yaml"),
+        "description: Workloads of standard-tier tenants",
+        "description: Standard-tier workloads",
+    );
+    let ran = diff(dir, &["--format", "json", "--deny-destructive"]);
+    ran.expect_code(0, "a PriorityClass description is mutable");
+    let report = json_of(&ran);
+    assert_eq!(report["summary"]["changed"], 1, "{report:#}");
+    assert_eq!(reasons(&report), Vec::<String>::new());
+
+    edit(
+        &dir.join("tiers/standard.yaml"),
+        "value: 10000",
+        "value: 20000",
+    );
+    let ran = diff(dir, &["--format", "json", "--deny-destructive"]);
+    ran.expect_code(1, "a PriorityClass value changed");
+    let report = json_of(&ran);
+    let found = flagged_objects(&report, "PriorityClass");
+    assert_eq!(found.len(), 1, "{report:#}");
+    assert_eq!(found[0].0, "/tenant-standard");
+    let reason = &found[0].1;
+    for needle in [
+        "cannot be applied in place: `value` `10000` → `20000` of PriorityClass `tenant-standard` is immutable",
+        "ValidatePriorityClassUpdate",
+        "running pods keep the priority",
+        "Give the class a new name",
+    ] {
+        assert!(reason.contains(needle), "{needle:?} not in {reason}");
+    }
+    // The platform-wide group, and every format.
+    assert!(report["destructive"][0]["tenant"].is_null());
+    let unified = diff(dir, &["--deny-destructive"]);
+    unified.expect_code(1, "unified");
+    assert!(
+        unified.stdout.contains(
+            "# DESTRUCTIVE platform PriorityClass tenant-standard: cannot be applied in place"
+        ),
+        "{}",
+        unified.stdout
+    );
+    let markdown = diff(dir, &["--format", "markdown"]);
+    markdown.expect_code(0, "markdown without flags");
+    assert!(
+        markdown.stdout.contains("> [!CAUTION]")
+            && markdown.stdout.contains(
+                "> - **platform** `PriorityClass tenant-standard`: cannot be applied in place"
+            ),
+        "{}",
+        markdown.stdout
+    );
+}
+
+/// Edits a file of a rendered `out/` so that it holds the old state of an object, for rules
+/// no input can reach: `diff --against out` compares it with the inputs' rendering.
+#[test]
+fn a_changed_preemption_policy_cannot_be_applied_in_place() {
+    let repo = example_repo();
+    let dir = repo.path();
+    render_out(dir);
+    edit(
+        &dir.join("out/platform/priorityclasses.yaml"),
+        "value: 10000\n",
+        "preemptionPolicy: Never\nvalue: 10000\n",
+    );
+    let ran = diff(
+        dir,
+        &["--against", "out", "--format", "json", "--deny-destructive"],
+    );
+    ran.expect_code(1, "preemptionPolicy changed");
+    let found = flagged_objects(&json_of(&ran), "PriorityClass");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].1.contains(
+            "`preemptionPolicy` `Never` → `PreemptLowerPriority` of PriorityClass `tenant-standard` is immutable"
+        ),
+        "{found:?}"
+    );
+    // Spelling out the API server's default is no change of value.
+    edit(
+        &dir.join("out/platform/priorityclasses.yaml"),
+        "preemptionPolicy: Never\n",
+        "preemptionPolicy: PreemptLowerPriority\n",
+    );
+    let ran = diff(
+        dir,
+        &["--against", "out", "--format", "json", "--deny-destructive"],
+    );
+    ran.expect_code(0, "the default spelled out");
+    assert_eq!(reasons(&json_of(&ran)), Vec::<String>::new());
+}
+
+#[test]
+fn a_changed_role_binding_role_ref_cannot_be_applied_in_place_but_subjects_can() {
+    let repo = example_repo();
+    let dir = repo.path();
+    // Subjects are mutable: a new admin group is an update.
+    edit(
+        &dir.join("tenants/customers/globex.yaml"),
+        "oidc:globex-sre",
+        "oidc:globex-oncall",
+    );
+    let ran = diff(dir, &["--format", "json", "--deny-destructive"]);
+    ran.expect_code(0, "RoleBinding subjects changed");
+    let report = json_of(&ran);
+    let globex = tenant(&report, "globex");
+    assert!(
+        globex["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["kind"] == "RoleBinding" && o["change"] == "changed"),
+        "{globex:#}"
+    );
+    assert_eq!(reasons(&report), Vec::<String>::new());
+
+    // roleRef is not: the old side binds another role.
+    git_commit_all(dir, "new subjects");
+    render_out(dir);
+    edit(
+        &dir.join("out/tenants/globex/kubernetes/globex-prod.yaml"),
+        "roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: Role\n  name: tenant-admin\n",
+        "roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: Role\n  name: tenant-developer\n",
+    );
+    let ran = diff(
+        dir,
+        &["--against", "out", "--format", "json", "--deny-destructive"],
+    );
+    ran.expect_code(1, "roleRef changed");
+    let report = json_of(&ran);
+    let found = flagged_objects(&report, "RoleBinding");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "globex-prod/tenant-admin");
+    for needle in [
+        "cannot be applied in place: `roleRef` of RoleBinding `tenant-admin` is immutable (`Role/tenant-developer` → `Role/tenant-admin`",
+        "ValidateRoleBindingUpdate",
+        "its subjects have no access through it in between",
+    ] {
+        assert!(found[0].1.contains(needle), "{needle:?} not in {found:?}");
+    }
+    assert_eq!(report["destructive"][0]["tenant"], "globex");
+}
+
+#[test]
+fn a_changed_data_store_driver_cannot_be_applied_in_place() {
+    let repo = fixture_repo("cluster-kamaji");
+    let dir = repo.path();
+    edit(
+        &dir.join("platform.yaml"),
+        "      shared: default\n",
+        "      shared: default\n      dedicated: {driver: PostgreSQL}\n",
+    );
+    let ran = diff(dir, &["--format", "json", "--deny-destructive"]);
+    ran.expect_code(1, "a DataStore driver changed");
+    let report = json_of(&ran);
+    let found = flagged_objects(&report, "DataStore");
+    assert_eq!(found.len(), 1, "{report:#}");
+    assert_eq!(found[0].0, "/fabrikam-etcd");
+    for needle in [
+        "cannot be applied in place: `spec.driver` of DataStore `fabrikam-etcd` is immutable (`etcd` → `PostgreSQL`",
+        "driver of a DataStore cannot be changed",
+        "same driver",
+    ] {
+        assert!(found[0].1.contains(needle), "{needle:?} not in {found:?}");
+    }
+    // Only the driver is flagged: the endpoints and TLS references are updates.
+    assert_eq!(reasons(&report).len(), 1, "{report:#}");
+}
+
+/// The DataStore schema and user name reach the TenantControlPlane through the Cluster's
+/// topology variables; both are immutable there.
+#[test]
+fn a_changed_data_store_schema_or_username_cannot_be_applied_in_place() {
+    for (template, variable) in [
+        ("schemaTemplate", "dataStoreSchema"),
+        ("usernameTemplate", "dataStoreUsername"),
+    ] {
+        let repo = fixture_repo("cluster-kamaji");
+        let dir = repo.path();
+        edit(
+            &dir.join("platform.yaml"),
+            "      shared: default\n",
+            &format!(
+                "      shared: default\n      {template}: \"t_{{{{ tenant | replace('-', '_') }}}}\"\n"
+            ),
+        );
+        let ran = diff(dir, &["--format", "json", "--deny-destructive"]);
+        ran.expect_code(1, variable);
+        let report = json_of(&ran);
+        let found = flagged_objects(&report, "Cluster");
+        // Both cluster tenants: one with a dedicated DataStore, one on the shared one.
+        assert_eq!(found.len(), 2, "{report:#}");
+        for (_, reason) in &found {
+            assert!(
+                reason.starts_with(&format!(
+                    "cannot be applied in place: the topology variable `{variable}` changes"
+                )) && reason.contains("`self == oldSelf`")
+                    && reason.contains("TenantControlPlane")
+                    && reason.contains("a new cluster"),
+                "{reason}"
+            );
+        }
+        assert_eq!(reasons(&report).len(), 2, "{report:#}");
+    }
+}
+
+#[test]
+fn a_cluster_version_may_rise_one_minor_but_not_fall_or_skip() {
+    let repo = fixture_repo("cluster-kamaji");
+    let dir = repo.path();
+    let tier = dir.join("tiers/dedicated.yaml");
+    // Mutable: a patch or one minor up, more workers.
+    edit(
+        &tier,
+        "kubernetesVersion: v1.34.1",
+        "kubernetesVersion: v1.35.0",
+    );
+    edit(&tier, "workers: 5", "workers: 6");
+    let ran = diff(dir, &["--format", "json", "--deny-destructive"]);
+    ran.expect_code(0, "one minor up");
+    let report = json_of(&ran);
+    assert_eq!(reasons(&report), Vec::<String>::new());
+    assert!(report["summary"]["changed"].as_u64().unwrap() > 0);
+
+    for (version, says) in [
+        (
+            "v1.33.4",
+            "`spec.topology.version` decreases (`v1.34.1` → `v1.33.4`)",
+        ),
+        (
+            "v1.36.0",
+            "`spec.topology.version` skips a minor version (`v1.34.1` → `v1.36.0`)",
+        ),
+    ] {
+        edit(
+            &tier,
+            "kubernetesVersion: v1.35.0",
+            &format!("kubernetesVersion: {version}"),
+        );
+        let ran = diff(dir, &["--format", "json", "--deny-destructive"]);
+        ran.expect_code(1, version);
+        let found = flagged_objects(&json_of(&ran), "Cluster");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "cluster-fabrikam/fabrikam");
+        assert!(
+            found[0].1.contains(says) && found[0].1.contains("validateTopologyVersion"),
+            "{found:?}"
+        );
+        edit(
+            &tier,
+            &format!("kubernetesVersion: {version}"),
+            "kubernetesVersion: v1.35.0",
+        );
+    }
+}
+
+/// The node groups' cluster and subnets are variables of the root module: a new default
+/// replaces every node group, like the tenant-wide "node pool replaced" rule.
+#[test]
+fn new_node_group_subnets_replace_every_node_group() {
+    let repo = fixture_repo("nodepool-aws");
+    let dir = repo.path();
+    edit(
+        &dir.join("platform.yaml"),
+        "subnet-0a1b2c3d4e5f60003]",
+        "subnet-0a1b2c3d4e5f60004]",
+    );
+    let ran = diff(dir, &["--format", "json", "--deny-destructive"]);
+    ran.expect_code(1, "new subnets");
+    let report = json_of(&ran);
+    let found = flagged_objects(&report, "File");
+    assert_eq!(found.len(), 1, "{report:#}");
+    assert_eq!(found[0].0, "/terraform/versions.tf.json");
+    assert!(
+        found[0].1.contains("`var.aws_subnet_ids`")
+            && found[0]
+                .1
+                .contains("(`subnet_ids` of `aws_eks_node_group`) forces replacement")
+            && found[0]
+                .1
+                .contains("every `aws_eks_node_group` of the fleet"),
+        "{found:?}"
+    );
+}
