@@ -1,5 +1,5 @@
 //! E0701: fields a tenant cannot override at all. They decide what the tenant is (its
-//! isolation, its node pool's provider, labels and taints, its cluster's version, class and
+//! isolation, its node pool's provider, labels, taints and AMI type, its cluster's version, class and
 //! DataStore), what it costs (its budget), what it may do to others (its priority class,
 //! ExternalName Services) and what a tenant may loosen (the guardrails themselves).
 
@@ -78,6 +78,11 @@ pub fn check(view: &TenantView, diags: &mut Diagnostics) {
                 m.taints != t.taints,
                 "/nodePool/taints",
                 "its node pool's `taints`",
+            );
+            closed(
+                m.ami_type != t.ami_type,
+                "/nodePool/amiType",
+                "its node pool's `amiType` (the nodes' image and drivers)",
             );
         }
         _ => {}

@@ -52,28 +52,43 @@ pub enum PodPlacement {
 }
 
 /// Settings of the Terraform root module under `out/terraform/`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TerraformSettings {
-    /// The Terraform versions the module supports (default `>= 1.5.0`).
-    #[serde(default = "default_terraform_version")]
-    pub required_version: String,
+    /// The Terraform versions the module supports (default `>= 1.10.0` when an `s3` backend
+    /// locks its state with a lock file, else `>= 1.5.0`). A constraint of your own must admit
+    /// only 1.10 or later with an `s3` backend that tenantc makes lock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
+    pub required_version: Option<String>,
     /// A backend block such as `{s3: {bucket: tf-state, key: tenants.tfstate, region:
     /// eu-west-1}}`: the backend type and its string settings. Without it Terraform keeps
-    /// local state.
+    /// local state. An `s3` backend without `dynamodb_table` or `use_lockfile` gets
+    /// `use_lockfile = true` (S3-native state locking, Terraform 1.10 or later).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub backend: BTreeMap<String, BTreeMap<String, String>>,
 }
 
-fn default_terraform_version() -> String {
-    ">= 1.5.0".into()
-}
+/// The Terraform version constraint without S3 lock files.
+pub const TERRAFORM_VERSION: &str = ">= 1.5.0";
+/// The Terraform version constraint with S3 lock files (`use_lockfile`, Terraform 1.10).
+pub const TERRAFORM_VERSION_S3_LOCKFILE: &str = ">= 1.10.0";
 
-impl Default for TerraformSettings {
-    fn default() -> Self {
-        Self {
-            required_version: default_terraform_version(),
-            backend: BTreeMap::new(),
+impl TerraformSettings {
+    /// Whether tenantc adds `use_lockfile = true` to the backend: an `s3` backend that names
+    /// neither a DynamoDB lock table nor `use_lockfile` itself.
+    pub fn adds_s3_lockfile(&self) -> bool {
+        self.backend.get("s3").is_some_and(|s3| {
+            !s3.contains_key("dynamodb_table") && !s3.contains_key("use_lockfile")
+        })
+    }
+
+    /// The `required_version` the module declares.
+    pub fn required_version(&self) -> &str {
+        match &self.required_version {
+            Some(version) => version,
+            None if self.adds_s3_lockfile() => TERRAFORM_VERSION_S3_LOCKFILE,
+            None => TERRAFORM_VERSION,
         }
     }
 }
@@ -356,8 +371,10 @@ impl Default for DataStoreSettings {
 }
 
 /// A dedicated Kamaji DataStore: its driver, where its servers answer and the Secrets with
-/// its TLS material (for example a per-tenant `kamaji-etcd` release and its cert-manager
-/// certificates). Templates see `tenant` and `tier`.
+/// its TLS material. tenantc references the Secrets and never creates them; the defaults are
+/// what the `kamaji-etcd` Helm chart (0.17) creates for a release named `{{ tenant }}-etcd`
+/// in `kamaji-system` with its default self-signed certificates. Templates see `tenant` and
+/// `tier`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct DedicatedDataStore {
@@ -368,21 +385,79 @@ pub struct DedicatedDataStore {
     #[serde(default)]
     pub driver: DataStoreDriver,
     /// The servers as `host:port`, without a scheme (default: the three members of a
-    /// `kamaji-etcd` release named `{{ tenant }}-etcd` in `kamaji-system`).
+    /// `kamaji-etcd` release named `{{ tenant }}-etcd` in `kamaji-system`, spelled as in the
+    /// chart's server certificate:
+    /// `{{ tenant }}-etcd-<i>.{{ tenant }}-etcd.kamaji-system.svc.cluster.local:2379`).
     #[serde(default = "default_endpoints")]
     #[schemars(length(min = 1))]
     pub endpoint_templates: Vec<String>,
     /// The namespace of the TLS Secrets (default `kamaji-system`).
     #[serde(default = "default_kamaji_namespace")]
     pub secret_namespace: String,
-    /// The Secret holding the CA certificate (`tls.crt`) and, for etcd, its key (`tls.key`)
-    /// (default `{{ tenant }}-etcd-ca-tls`).
+    /// The Secret holding the CA certificate and, for etcd, its key (default
+    /// `{{ tenant }}-etcd-certs`, the kamaji-etcd chart's CA Secret).
     #[serde(default = "default_ca_secret")]
     pub ca_secret_template: String,
-    /// The Secret holding the client certificate (`tls.crt`) and key (`tls.key`) (default
-    /// `{{ tenant }}-etcd-client-tls`).
+    /// The Secret holding the client certificate and key (default
+    /// `{{ tenant }}-etcd-root-client-certs`, the kamaji-etcd chart's root client Secret).
     #[serde(default = "default_client_secret")]
     pub client_secret_template: String,
+    /// The keys inside the two Secrets (default: the chart's `ca.crt` and `ca.key`, and
+    /// `tls.crt` and `tls.key`).
+    #[serde(default)]
+    pub secret_keys: DataStoreSecretKeys,
+}
+
+/// The keys of the TLS material inside a dedicated DataStore's Secrets (Kamaji's
+/// `secretReference.keyPath`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DataStoreSecretKeys {
+    /// The CA certificate's key in the CA Secret (default `ca.crt`; `tls.crt` for a
+    /// cert-manager CA Secret).
+    #[serde(default = "default_ca_certificate_key")]
+    #[schemars(regex(pattern = r"^[-._a-zA-Z0-9]{1,253}$"))]
+    pub ca_certificate: String,
+    /// The CA private key's key in the CA Secret (default `ca.key`; `tls.key` for a
+    /// cert-manager CA Secret); used with etcd only.
+    #[serde(default = "default_ca_private_key")]
+    #[schemars(regex(pattern = r"^[-._a-zA-Z0-9]{1,253}$"))]
+    pub ca_private_key: String,
+    /// The client certificate's key in the client Secret (default `tls.crt`).
+    #[serde(default = "default_tls_crt")]
+    #[schemars(regex(pattern = r"^[-._a-zA-Z0-9]{1,253}$"))]
+    pub client_certificate: String,
+    /// The client private key's key in the client Secret (default `tls.key`).
+    #[serde(default = "default_tls_key")]
+    #[schemars(regex(pattern = r"^[-._a-zA-Z0-9]{1,253}$"))]
+    pub client_private_key: String,
+}
+
+fn default_ca_certificate_key() -> String {
+    "ca.crt".into()
+}
+
+fn default_ca_private_key() -> String {
+    "ca.key".into()
+}
+
+fn default_tls_crt() -> String {
+    "tls.crt".into()
+}
+
+fn default_tls_key() -> String {
+    "tls.key".into()
+}
+
+impl Default for DataStoreSecretKeys {
+    fn default() -> Self {
+        Self {
+            ca_certificate: default_ca_certificate_key(),
+            ca_private_key: default_ca_private_key(),
+            client_certificate: default_tls_crt(),
+            client_private_key: default_tls_key(),
+        }
+    }
 }
 
 fn default_dedicated_name() -> String {
@@ -391,16 +466,20 @@ fn default_dedicated_name() -> String {
 
 fn default_endpoints() -> Vec<String> {
     (0..3)
-        .map(|i| format!("{{{{ tenant }}}}-etcd-{i}.{{{{ tenant }}}}-etcd.kamaji-system.svc:2379"))
+        .map(|i| {
+            format!(
+                "{{{{ tenant }}}}-etcd-{i}.{{{{ tenant }}}}-etcd.kamaji-system.svc.cluster.local:2379"
+            )
+        })
         .collect()
 }
 
 fn default_ca_secret() -> String {
-    "{{ tenant }}-etcd-ca-tls".into()
+    "{{ tenant }}-etcd-certs".into()
 }
 
 fn default_client_secret() -> String {
-    "{{ tenant }}-etcd-client-tls".into()
+    "{{ tenant }}-etcd-root-client-certs".into()
 }
 
 impl Default for DedicatedDataStore {
@@ -412,6 +491,7 @@ impl Default for DedicatedDataStore {
             secret_namespace: default_kamaji_namespace(),
             ca_secret_template: default_ca_secret(),
             client_secret_template: default_client_secret(),
+            secret_keys: DataStoreSecretKeys::default(),
         }
     }
 }

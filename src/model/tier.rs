@@ -294,6 +294,73 @@ pub struct NodePoolSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "u32", range(min = 10, max = 65536))]
     pub disk_size_gb: Option<u32>,
+    /// AWS only: the EKS AMI type of the nodes. Unset, tenantc picks one from the first
+    /// instance type: `AL2023_x86_64_NVIDIA` (or `AL2023_ARM_64_NVIDIA`) for NVIDIA GPU
+    /// types, `AL2023_x86_64_NEURON` for Inferentia and Trainium, `AL2023_ARM_64_STANDARD`
+    /// for Graviton, else `AL2023_x86_64_STANDARD`. Ignored by the other providers, whose
+    /// GPU settings follow from the machine type. Changing it replaces the node group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "AmiType")]
+    pub ami_type: Option<AmiType>,
+}
+
+/// An Amazon EKS managed node group AMI type (the `aws_eks_node_group.ami_type` values of
+/// Linux nodes that need no launch template; Amazon Linux 2 is left out, EKS 1.33 and later
+/// have no AL2 AMIs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum AmiType {
+    /// Amazon Linux 2023, x86-64.
+    #[serde(rename = "AL2023_x86_64_STANDARD")]
+    Al2023X86Standard,
+    /// Amazon Linux 2023, ARM-64 (Graviton).
+    #[serde(rename = "AL2023_ARM_64_STANDARD")]
+    Al2023ArmStandard,
+    /// Amazon Linux 2023 with the NVIDIA driver and container toolkit, x86-64.
+    #[serde(rename = "AL2023_x86_64_NVIDIA")]
+    Al2023X86Nvidia,
+    /// Amazon Linux 2023 with the NVIDIA driver and container toolkit, ARM-64.
+    #[serde(rename = "AL2023_ARM_64_NVIDIA")]
+    Al2023ArmNvidia,
+    /// Amazon Linux 2023 with the AWS Neuron driver (Inferentia, Trainium), x86-64.
+    #[serde(rename = "AL2023_x86_64_NEURON")]
+    Al2023X86Neuron,
+    /// Bottlerocket, x86-64.
+    #[serde(rename = "BOTTLEROCKET_x86_64")]
+    BottlerocketX86,
+    /// Bottlerocket, ARM-64.
+    #[serde(rename = "BOTTLEROCKET_ARM_64")]
+    BottlerocketArm,
+    /// Bottlerocket with NVIDIA support, x86-64.
+    #[serde(rename = "BOTTLEROCKET_x86_64_NVIDIA")]
+    BottlerocketX86Nvidia,
+    /// Bottlerocket with NVIDIA support, ARM-64.
+    #[serde(rename = "BOTTLEROCKET_ARM_64_NVIDIA")]
+    BottlerocketArmNvidia,
+    /// Bottlerocket with FIPS enabled, x86-64.
+    #[serde(rename = "BOTTLEROCKET_x86_64_FIPS")]
+    BottlerocketX86Fips,
+    /// Bottlerocket with FIPS enabled, ARM-64.
+    #[serde(rename = "BOTTLEROCKET_ARM_64_FIPS")]
+    BottlerocketArmFips,
+}
+
+impl AmiType {
+    /// The value EKS and the Terraform provider expect.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Al2023X86Standard => "AL2023_x86_64_STANDARD",
+            Self::Al2023ArmStandard => "AL2023_ARM_64_STANDARD",
+            Self::Al2023X86Nvidia => "AL2023_x86_64_NVIDIA",
+            Self::Al2023ArmNvidia => "AL2023_ARM_64_NVIDIA",
+            Self::Al2023X86Neuron => "AL2023_x86_64_NEURON",
+            Self::BottlerocketX86 => "BOTTLEROCKET_x86_64",
+            Self::BottlerocketArm => "BOTTLEROCKET_ARM_64",
+            Self::BottlerocketX86Nvidia => "BOTTLEROCKET_x86_64_NVIDIA",
+            Self::BottlerocketArmNvidia => "BOTTLEROCKET_ARM_64_NVIDIA",
+            Self::BottlerocketX86Fips => "BOTTLEROCKET_x86_64_FIPS",
+            Self::BottlerocketArmFips => "BOTTLEROCKET_ARM_64_FIPS",
+        }
+    }
 }
 
 /// A node taint, in Kubernetes terms; tenantc converts it to each provider's spelling.

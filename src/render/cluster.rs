@@ -294,7 +294,9 @@ fn control_plane_policy(
     }
 }
 
-/// The tenant's own DataStore, with TLS material referenced from Secrets (never inlined).
+/// The tenant's own DataStore, with TLS material referenced from Secrets (never inlined)
+/// that tenantc does not create: by default those of a `kamaji-etcd` release (see
+/// `DedicatedDataStore`). Kamaji's admission webhook rejects the DataStore until they exist.
 fn data_store(
     tenant: &ResolvedTenant,
     names: &ClusterNames,
@@ -304,10 +306,12 @@ fn data_store(
     let dedicated = names.dedicated.as_ref()?;
     let config = &settings.data_stores.dedicated;
     let reference = |secret: &str, key: &str| json!({"secretReference": {"name": secret, "namespace": config.secret_namespace, "keyPath": key}});
-    let mut authority = json!({"certificate": reference(&dedicated.ca_secret, "tls.crt")});
+    let keys = &config.secret_keys;
+    let mut authority =
+        json!({"certificate": reference(&dedicated.ca_secret, &keys.ca_certificate)});
     if config.driver == DataStoreDriver::Etcd {
         // Kamaji signs etcd client certificates itself, so it needs the CA's key.
-        authority["privateKey"] = reference(&dedicated.ca_secret, "tls.key");
+        authority["privateKey"] = reference(&dedicated.ca_secret, &keys.ca_private_key);
     }
     let mut metadata = json!({"name": names.data_store, "labels": labels(tenant)});
     if let Some(annotations) = annotations {
@@ -328,8 +332,8 @@ fn data_store(
                 "tlsConfig": {
                     "certificateAuthority": authority,
                     "clientCertificate": {
-                        "certificate": reference(&dedicated.client_secret, "tls.crt"),
-                        "privateKey": reference(&dedicated.client_secret, "tls.key"),
+                        "certificate": reference(&dedicated.client_secret, &keys.client_certificate),
+                        "privateKey": reference(&dedicated.client_secret, &keys.client_private_key),
                     },
                 },
             },

@@ -8,7 +8,9 @@
 //! variables whose defaults come from platform.yaml, so a change of account touches one file.
 
 use super::nodepool::{pool_labels, pool_taints};
-use crate::model::{CapacityType, CloudProvider, Isolation, NodePoolSettings, NodePoolSpec};
+use crate::model::{
+    AmiType, CapacityType, CloudProvider, Isolation, NodePoolSettings, NodePoolSpec,
+};
 use crate::resolve::{Resolved, ResolvedTenant};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
@@ -40,7 +42,7 @@ pub fn node_group(resolved: &Resolved, tenant: &ResolvedTenant) -> Option<(Strin
     let pool = node_pool(tenant)?;
     let settings = &resolved.platform.spec.node_pools;
     let (kind, body) = match pool.provider {
-        CloudProvider::Aws => ("aws_eks_node_group", aws(tenant, pool)),
+        CloudProvider::Aws => ("aws_eks_node_group", aws(tenant, pool, settings)),
         CloudProvider::Gcp => ("google_container_node_pool", gcp(tenant, pool)),
         CloudProvider::Azure => (
             "azurerm_kubernetes_cluster_node_pool",
@@ -65,9 +67,13 @@ pub fn resource_name(tenant: &str) -> String {
     format!("tenant_{}", tenant.replace('-', "_"))
 }
 
-fn aws(tenant: &ResolvedTenant, pool: &NodePoolSpec) -> Value {
+fn aws(tenant: &ResolvedTenant, pool: &NodePoolSpec, settings: &NodePoolSettings) -> Value {
+    let ami_type = pool
+        .ami_type
+        .unwrap_or_else(|| default_ami_type(&pool.instance_types, &settings.gpu_instance_types));
     let mut body = json!({
         "cluster_name": "${var.aws_cluster_name}",
+        "ami_type": ami_type.as_str(),
         "node_group_name": bounded_name("tenant-", &tenant.name, 63),
         "node_role_arn": "${var.aws_node_role_arn}",
         "subnet_ids": "${var.aws_subnet_ids}",
@@ -111,6 +117,14 @@ fn gcp(tenant: &ResolvedTenant, pool: &NodePoolSpec) -> Value {
     });
     if pool.capacity_type == CapacityType::Spot {
         node_config["spot"] = json!(true);
+    }
+    if let Some((kind, count)) = pool.instance_types.first().and_then(|m| gcp_accelerator(m)) {
+        // The machine type attaches the GPUs; naming them lets GKE install the driver.
+        node_config["guest_accelerator"] = json!([{
+            "type": kind,
+            "count": count,
+            "gpu_driver_installation_config": [{"gpu_driver_version": "DEFAULT"}],
+        }]);
     }
     if let Some(size) = pool.disk_size_gb {
         node_config["disk_size_gb"] = json!(size);
@@ -164,6 +178,104 @@ fn azure(tenant: &ResolvedTenant, pool: &NodePoolSpec, settings: &NodePoolSettin
         body["vnet_subnet_id"] = json!(subnet);
     }
     body
+}
+
+/// The EKS AMI type of a pool whose tier names none: an NVIDIA image when any instance type
+/// has NVIDIA GPUs (the node then advertises `nvidia.com/gpu` once the NVIDIA device plugin
+/// runs), a Neuron image for Inferentia and Trainium, and the standard Amazon Linux 2023
+/// image otherwise; ARM-64 when the first type is a Graviton type (EKS wants one
+/// architecture per node group).
+pub fn default_ami_type(instance_types: &[String], gpu_prefixes: &[String]) -> AmiType {
+    let arm = instance_types.first().is_some_and(|t| is_graviton(t));
+    let gpu = instance_types
+        .iter()
+        .any(|t| has_nvidia_gpu(t, gpu_prefixes));
+    let neuron = instance_types.iter().any(|t| {
+        let family = t.split('.').next().unwrap_or(t);
+        family.starts_with("inf") || family.starts_with("trn")
+    });
+    match (gpu, neuron, arm) {
+        (true, _, false) => AmiType::Al2023X86Nvidia,
+        (true, _, true) => AmiType::Al2023ArmNvidia,
+        (false, true, _) => AmiType::Al2023X86Neuron,
+        (false, false, true) => AmiType::Al2023ArmStandard,
+        (false, false, false) => AmiType::Al2023X86Standard,
+    }
+}
+
+/// AWS instance families with NVIDIA GPUs: the same list as W0413's check
+/// (`check::isolation`), which `check` keeps private.
+const AWS_GPU_FAMILIES: &[&str] = &[
+    "p2", "p3", "p3dn", "p4d", "p4de", "p5", "p5e", "p5en", "g3", "g3s", "g4dn", "g5", "g5g", "g6",
+    "g6e", "g6f", "gr6", "gr6f",
+];
+
+/// Whether an EC2 instance type has NVIDIA GPUs: a built-in family, a `p6` type, or a type
+/// with one of the platform's `gpuInstanceTypes` prefixes.
+pub fn has_nvidia_gpu(instance: &str, gpu_prefixes: &[String]) -> bool {
+    let family = instance.split('.').next().unwrap_or(instance);
+    gpu_prefixes
+        .iter()
+        .any(|p| instance.starts_with(p.as_str()))
+        || AWS_GPU_FAMILIES.contains(&family)
+        || family.starts_with("p6")
+}
+
+/// Whether an EC2 instance type is an AWS Graviton (ARM-64) type: `a1`, or a `g` among the
+/// attributes after the generation (`c7g`, `m6gd`, `c6gn`, `im4gn`, `g5g`).
+pub fn is_graviton(instance: &str) -> bool {
+    let family = instance.split('.').next().unwrap_or(instance);
+    if family == "a1" {
+        return true;
+    }
+    let rest = family.trim_start_matches(|c: char| c.is_ascii_lowercase());
+    let attributes = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+    rest.len() > attributes.len()
+        && attributes
+            .split('-')
+            .next()
+            .is_some_and(|a| a.contains('g'))
+}
+
+/// The NVIDIA GPUs a GKE accelerator-optimized machine type comes with: the accelerator type
+/// and count GKE expects in `guest_accelerator`. `None` for other machine types, including
+/// N1, whose GPUs are chosen separately (not supported by tenantc).
+pub fn gcp_accelerator(machine: &str) -> Option<(&'static str, u32)> {
+    let mut parts = machine.split('-');
+    let (family, shape, size) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let per_size = |table: &[(&str, u32)]| table.iter().find(|(s, _)| *s == size).map(|(_, n)| *n);
+    match (family, shape) {
+        ("g2", "standard") => per_size(&[
+            ("4", 1),
+            ("8", 1),
+            ("12", 1),
+            ("16", 1),
+            ("24", 2),
+            ("32", 1),
+            ("48", 4),
+            ("96", 8),
+        ])
+        .map(|n| ("nvidia-l4", n)),
+        ("g4", "standard") => per_size(&[("48", 1), ("96", 2), ("192", 4), ("384", 8)])
+            .map(|n| ("nvidia-rtx-pro-6000", n)),
+        _ => {
+            let kind = match (family, shape) {
+                ("a2", "highgpu" | "megagpu") => "nvidia-tesla-a100",
+                ("a2", "ultragpu") => "nvidia-a100-80gb",
+                ("a3", "highgpu" | "edgegpu") => "nvidia-h100-80gb",
+                ("a3", "megagpu") => "nvidia-h100-mega-80gb",
+                ("a3", "ultragpu") => "nvidia-h200-141gb",
+                ("a4", "highgpu") => "nvidia-b200",
+                ("a4x", "highgpu") => "nvidia-gb200",
+                _ => return None,
+            };
+            let count = size.strip_suffix('g')?.parse::<u32>().ok()?;
+            (count > 0).then_some((kind, count))
+        }
+    }
 }
 
 /// Escapes Terraform template sequences in every string of a resource body, so a literal
@@ -387,11 +499,15 @@ pub fn root_module(resolved: &Resolved) -> Option<(String, Value)> {
         }
     }
     let mut terraform = json!({
-        "required_version": settings.terraform.required_version,
+        "required_version": settings.terraform.required_version(),
         "required_providers": providers,
     });
     if !settings.terraform.backend.is_empty() {
         terraform["backend"] = json!(settings.terraform.backend);
+        if settings.terraform.adds_s3_lockfile() {
+            // S3-native state locking (Terraform 1.10); without it two applies can race.
+            terraform["backend"]["s3"]["use_lockfile"] = json!(true);
+        }
     }
     let document = json!({
         "//": format!(
@@ -424,6 +540,65 @@ mod tests {
         assert!(azure_pool_name("9lives").starts_with('t'));
         assert_eq!(resource_name("acme-corp"), "tenant_acme_corp");
         assert_eq!(screaming("PreferNoSchedule"), "PREFER_NO_SCHEDULE");
+    }
+
+    #[test]
+    fn ami_types_follow_the_instance_types() {
+        let types = |list: &[&str]| list.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+        let ami = |list: &[&str]| default_ami_type(&types(list), &[]).as_str();
+        assert_eq!(ami(&["g5.12xlarge", "g6.12xlarge"]), "AL2023_x86_64_NVIDIA");
+        assert_eq!(ami(&["p5.48xlarge"]), "AL2023_x86_64_NVIDIA");
+        assert_eq!(ami(&["g5g.4xlarge"]), "AL2023_ARM_64_NVIDIA");
+        assert_eq!(
+            ami(&["m7g.2xlarge", "c7gn.xlarge"]),
+            "AL2023_ARM_64_STANDARD"
+        );
+        assert_eq!(ami(&["inf2.xlarge"]), "AL2023_x86_64_NEURON");
+        assert_eq!(ami(&["c5.2xlarge"]), "AL2023_x86_64_STANDARD");
+        assert_eq!(ami(&["g4ad.xlarge"]), "AL2023_x86_64_STANDARD");
+        assert_eq!(
+            default_ami_type(&types(&["p7.48xlarge"]), &["p7.".to_string()]).as_str(),
+            "AL2023_x86_64_NVIDIA"
+        );
+        for arm in [
+            "a1.large",
+            "c6gd.xlarge",
+            "im4gn.large",
+            "is4gen.large",
+            "x2gd.large",
+        ] {
+            assert!(is_graviton(arm), "{arm}");
+        }
+        for x86 in [
+            "g5.xlarge",
+            "p6-b200.48xlarge",
+            "u7i-12tb.224xlarge",
+            "x2iedn.xlarge",
+        ] {
+            assert!(!is_graviton(x86), "{x86}");
+        }
+    }
+
+    #[test]
+    fn gke_accelerators_follow_the_machine_type() {
+        assert_eq!(gcp_accelerator("g2-standard-8"), Some(("nvidia-l4", 1)));
+        assert_eq!(gcp_accelerator("g2-standard-48"), Some(("nvidia-l4", 4)));
+        assert_eq!(
+            gcp_accelerator("a2-highgpu-2g"),
+            Some(("nvidia-tesla-a100", 2))
+        );
+        assert_eq!(
+            gcp_accelerator("a2-ultragpu-8g"),
+            Some(("nvidia-a100-80gb", 8))
+        );
+        assert_eq!(
+            gcp_accelerator("a3-highgpu-8g"),
+            Some(("nvidia-h100-80gb", 8))
+        );
+        assert_eq!(gcp_accelerator("n2-standard-8"), None);
+        assert_eq!(gcp_accelerator("n1-standard-8"), None);
+        assert_eq!(gcp_accelerator("c3-standard-22"), None);
+        assert_eq!(gcp_accelerator("g2-standard-7"), None);
         assert_eq!(
             escape_templates(json!(["${var.aws_cluster_name}", "cc-${x}", "%{if}"])),
             json!(["${var.aws_cluster_name}", "cc-$${x}", "%%{if}"])

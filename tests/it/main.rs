@@ -17,4 +17,5 @@ mod interrupted;
 mod invalid;
 mod precommit;
 mod properties;
+mod terraform;
 mod upstream_schemas;
