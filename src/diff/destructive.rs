@@ -8,8 +8,8 @@
 //!   LimitRange, NetworkPolicies and RBAC are pruned from under whatever runs in it);
 //! - a change of isolation level (the tenant moves to other nodes or another cluster);
 //! - a changed pod or service CIDR of an existing cluster (it cannot change in place);
-//! - a node pool replaced rather than updated (a new cloud, instance types, capacity type or
-//!   disk size force the node group to be recreated; scaling, labels and taints are updates);
+//! - a node pool replaced rather than updated (a new cloud, instance types, capacity type,
+//!   disk size or EKS AMI type force the node group to be recreated; scaling, labels and taints are updates);
 //! - an object's immutable field changed, which the sync cannot apply in place (per object,
 //!   in `immutable.rs`).
 //!
@@ -49,6 +49,9 @@ pub struct NodePoolFacts {
     pub capacity_type: CapacityType,
     /// The root disk size in GiB (every provider recreates the pool to change it).
     pub disk_size_gb: Option<u32>,
+    /// The EKS AMI type the node group gets (the tier's, or the one its instance types
+    /// imply); `None` for other clouds. A new one replaces the node group.
+    pub ami_type: Option<&'static str>,
 }
 
 /// The facts of every resolved tenant, by name.
@@ -58,6 +61,7 @@ pub fn facts_of(resolved: &Resolved) -> BTreeMap<String, TenantFacts> {
         .iter()
         .map(|t| {
             let spec = &t.profile.spec;
+            let gpu_prefixes = &resolved.platform.spec.node_pools.gpu_instance_types;
             let facts = TenantFacts {
                 lifecycle: Some(t.tenant.spec.lifecycle),
                 tier: Some(t.tenant.spec.tier.clone()),
@@ -68,6 +72,16 @@ pub fn facts_of(resolved: &Resolved) -> BTreeMap<String, TenantFacts> {
                     instance_types: p.instance_types.clone(),
                     capacity_type: p.capacity_type,
                     disk_size_gb: p.disk_size_gb,
+                    ami_type: (p.provider == CloudProvider::Aws).then(|| {
+                        p.ami_type
+                            .unwrap_or_else(|| {
+                                crate::render::terraform::default_ami_type(
+                                    &p.instance_types,
+                                    gpu_prefixes,
+                                )
+                            })
+                            .as_str()
+                    }),
                 })),
             };
             (t.name.clone(), facts)
@@ -317,6 +331,14 @@ pub(super) fn flag(
                 "disk size {} → {}",
                 show(a.disk_size_gb),
                 show(b.disk_size_gb)
+            ));
+        }
+        if a.ami_type != b.ami_type {
+            let show = |t: Option<&str>| t.unwrap_or("none").to_string();
+            parts.push(format!(
+                "AMI type `{}` → `{}`",
+                show(a.ami_type),
+                show(b.ami_type)
             ));
         }
         if !parts.is_empty() {

@@ -204,12 +204,24 @@ fn model_rules_flag_isolation_cidr_and_node_pool_replacement() {
             instance_types: types.iter().map(|t| t.to_string()).collect(),
             capacity_type: CapacityType::OnDemand,
             disk_size_gb: None,
+            ami_type: Some("AL2023_x86_64_STANDARD"),
         }));
         f
     };
     assert!(diff(&with(pool(&["c5.2xlarge"])), &with(pool(&["c5.2xlarge"]))).is_empty());
     let report = diff(&with(pool(&["c5.2xlarge"])), &with(pool(&["m5.2xlarge"])));
     assert!(report.groups[0].destructive[0].contains("instance types `c5.2xlarge` → `m5.2xlarge`"));
+    // A GPU image for the same instance types replaces the nodes too.
+    let mut gpu = pool(&["c5.2xlarge"]);
+    if let Some(Some(p)) = gpu.node_pool.as_mut() {
+        p.ami_type = Some("AL2023_x86_64_NVIDIA");
+    }
+    let report = diff(&with(pool(&["c5.2xlarge"])), &with(gpu));
+    assert!(
+        report.groups[0].destructive[0]
+            .contains("AMI type `AL2023_x86_64_STANDARD` → `AL2023_x86_64_NVIDIA`"),
+        "{report:#?}"
+    );
 }
 
 #[test]

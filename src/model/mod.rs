@@ -5,6 +5,7 @@
 //! schemas before deserializing it into these types. Owns no I/O and no output types.
 
 mod common;
+mod gpu;
 mod guardrails;
 mod isolation;
 mod platform;
@@ -14,6 +15,7 @@ mod tenant;
 mod tier;
 
 pub use common::*;
+pub use gpu::*;
 pub use guardrails::*;
 pub use isolation::*;
 pub use platform::*;

@@ -203,22 +203,10 @@ pub fn default_ami_type(instance_types: &[String], gpu_prefixes: &[String]) -> A
     }
 }
 
-/// AWS instance families with NVIDIA GPUs: the same list as W0413's check
-/// (`check::isolation`), which `check` keeps private.
-const AWS_GPU_FAMILIES: &[&str] = &[
-    "p2", "p3", "p3dn", "p4d", "p4de", "p5", "p5e", "p5en", "g3", "g3s", "g4dn", "g5", "g5g", "g6",
-    "g6e", "g6f", "gr6", "gr6f",
-];
-
 /// Whether an EC2 instance type has NVIDIA GPUs: a built-in family, a `p6` type, or a type
 /// with one of the platform's `gpuInstanceTypes` prefixes.
 pub fn has_nvidia_gpu(instance: &str, gpu_prefixes: &[String]) -> bool {
-    let family = instance.split('.').next().unwrap_or(instance);
-    gpu_prefixes
-        .iter()
-        .any(|p| instance.starts_with(p.as_str()))
-        || AWS_GPU_FAMILIES.contains(&family)
-        || family.starts_with("p6")
+    crate::model::is_gpu_instance_type(CloudProvider::Aws, instance, gpu_prefixes)
 }
 
 /// Whether an EC2 instance type is an AWS Graviton (ARM-64) type: `a1`, or a `g` among the

@@ -880,3 +880,25 @@ fn new_node_group_subnets_replace_every_node_group() {
         "{found:?}"
     );
 }
+
+/// A new EKS AMI type (here a tier pinning Bottlerocket's NVIDIA image over the one the GPU
+/// instance types imply) forces the node group to be recreated, like new instance types.
+#[test]
+fn a_node_pool_with_a_new_ami_type_is_replaced() {
+    let repo = fixture_repo("nodepool-aws");
+    let dir = repo.path();
+    edit(
+        &dir.join("tiers/gpu-dedicated.yaml"),
+        "instanceTypes: [g5.2xlarge, g5.4xlarge]",
+        "instanceTypes: [g5.2xlarge, g5.4xlarge]\n    amiType: BOTTLEROCKET_x86_64_NVIDIA",
+    );
+    let ran = diff(dir, &["--format", "json", "--deny-destructive"]);
+    ran.expect_code(1, "AMI type changed");
+    let found = reasons(&json_of(&ran));
+    assert!(
+        found.iter().any(|r| r.contains(
+            "the node pool is replaced, not updated (AMI type `AL2023_x86_64_NVIDIA` → `BOTTLEROCKET_x86_64_NVIDIA`)"
+        )),
+        "{found:?}"
+    );
+}
