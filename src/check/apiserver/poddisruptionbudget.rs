@@ -21,8 +21,9 @@ pub fn bound_problem(value: &Value) -> Option<String> {
         {
             Some(digits) if digits.parse::<u64>().is_ok_and(|p| p <= 100) => None,
             Some(_) => Some("must not be greater than 100%".into()),
+            // `IsValidPercent`'s message, as a real server gives it for a string.
             None => Some(format!(
-                "\"{s}\": must be an integer or percentage (e.g '5%')"
+                "\"{s}\": a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%', or '93%')"
             )),
         },
         _ => Some("must be an integer or percentage (e.g '5%')".into()),
