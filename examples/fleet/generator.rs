@@ -997,7 +997,7 @@ spec:
     persistentvolumeclaims: "10"
     pods: "50"
     services.loadbalancers: "5"
-    services.nodeports: "0"
+    services.nodeports: "10"
   limits:
     container:
       min: {cpu: 50m, memory: 64Mi}
@@ -1043,7 +1043,7 @@ spec:
     persistentvolumeclaims: "20"
     pods: "100"
     services.loadbalancers: "10"
-    services.nodeports: "0"
+    services.nodeports: "20"
   limits:
     container:
       default: {cpu: "1", memory: 2Gi}
@@ -1099,7 +1099,7 @@ spec:
     persistentvolumeclaims: "100"
     pods: "400"
     services.loadbalancers: "4"
-    services.nodeports: "0"
+    services.nodeports: "8"
   limits:
     container:
       default: {cpu: "2", memory: 4Gi}
