@@ -10,30 +10,21 @@ use crate::resolve::ResolvedTenant;
 
 /// Reports every `system:` user or group of the tenant.
 pub fn check(tenant: &ResolvedTenant, diags: &mut Diagnostics) {
-    let access = &tenant.tenant.spec.access;
-    for (role, subjects) in [
-        ("admins", &access.admins),
-        ("developers", &access.developers),
-        ("viewers", &access.viewers),
-    ] {
-        for (field, names) in [("users", &subjects.users), ("groups", &subjects.groups)] {
-            for (i, name) in names.iter().enumerate() {
-                if !name.starts_with("system:") {
-                    continue;
-                }
-                diags.push(
-                    Diagnostic::new(
-                        codes::SYSTEM_SUBJECT,
-                        format!("`{name}` is a name the API server gives to the system or to everyone"),
-                    )
-                    .at(Label::value(
-                        &tenant.file,
-                        format!("/spec/access/{role}/{field}/{i}"),
-                        "would grant this tenant's role beyond the tenant",
-                    ))
-                    .help("name the tenant's own users and groups, as its identity provider reports them"),
-                );
-            }
+    for (role, field, i, name) in tenant.tenant.spec.access.named() {
+        if !name.starts_with("system:") {
+            continue;
         }
+        diags.push(
+            Diagnostic::new(
+                codes::SYSTEM_SUBJECT,
+                format!("`{name}` is a name the API server gives to the system or to everyone"),
+            )
+            .at(Label::value(
+                &tenant.file,
+                format!("/spec/access/{role}/{field}/{i}"),
+                "would grant this tenant's role beyond the tenant",
+            ))
+            .help("name the tenant's own users and groups, as its identity provider reports them"),
+        );
     }
 }

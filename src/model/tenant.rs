@@ -113,6 +113,29 @@ pub struct AccessSpec {
     pub viewers: Subjects,
 }
 
+impl AccessSpec {
+    /// Every user and group named, as (role list, `users` or `groups`, index, name): for the
+    /// rules that look at each subject wherever it is listed.
+    pub fn named(&self) -> impl Iterator<Item = (&'static str, &'static str, usize, &str)> {
+        [
+            ("admins", &self.admins),
+            ("developers", &self.developers),
+            ("viewers", &self.viewers),
+        ]
+        .into_iter()
+        .flat_map(|(role, subjects)| {
+            [("users", &subjects.users), ("groups", &subjects.groups)]
+                .into_iter()
+                .flat_map(move |(field, names)| {
+                    names
+                        .iter()
+                        .enumerate()
+                        .map(move |(i, n)| (role, field, i, n.as_str()))
+                })
+        })
+    }
+}
+
 /// Users and groups given one role.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]

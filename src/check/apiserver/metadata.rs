@@ -88,9 +88,8 @@ fn pairs(map: &Option<BTreeMap<String, String>>) -> impl Iterator<Item = (&str, 
     map.iter().flatten().map(|(k, v)| (k.as_str(), v.as_str()))
 }
 
-/// The rules of a typed object's metadata (E0430, E0431).
-pub fn check(kind: &str, meta: &ObjectMeta, found: &mut Vec<Finding>) {
-    let name = meta.name.as_deref().unwrap_or_default();
+/// The name rule of a kind (E0430).
+fn check_name(kind: &str, name: &str, found: &mut Vec<Finding>) {
     if let Some(why) = name_problem(kind, name) {
         found.push(
             Finding::new(
@@ -101,6 +100,12 @@ pub fn check(kind: &str, meta: &ObjectMeta, found: &mut Vec<Finding>) {
             .near("name"),
         );
     }
+}
+
+/// The rules of a typed object's metadata (E0430, E0431).
+pub fn check(kind: &str, meta: &ObjectMeta, found: &mut Vec<Finding>) {
+    let name = meta.name.as_deref().unwrap_or_default();
+    check_name(kind, name, found);
     check_maps(pairs(&meta.labels), pairs(&meta.annotations), found);
 }
 
@@ -111,16 +116,7 @@ pub fn check_json(kind: &str, body: &serde_json::Value, found: &mut Vec<Finding>
         .and_then(|m| m.get("name"))
         .and_then(|n| n.as_str())
         .unwrap_or_default();
-    if let Some(why) = name_problem(kind, name) {
-        found.push(
-            Finding::new(
-                codes::INVALID_OBJECT_NAME,
-                "metadata.name",
-                format!("`{name}`: {why}"),
-            )
-            .near("name"),
-        );
-    }
+    check_name(kind, name, found);
     let pairs = |field: &str| {
         meta.and_then(|m| m.get(field))
             .and_then(|m| m.as_object())

@@ -86,23 +86,14 @@ pub fn check_object(binding: &RoleBinding, found: &mut Vec<Finding>) {
 /// The input rule (E0432): every user and group of a tenant's `access` has a name (they
 /// become RoleBinding subjects of kind User and Group).
 pub fn check_tenant(tenant: &ResolvedTenant, diags: &mut Diagnostics) {
-    let access = &tenant.tenant.spec.access;
-    for (role, subjects) in [
-        ("admins", &access.admins),
-        ("developers", &access.developers),
-        ("viewers", &access.viewers),
-    ] {
-        for (field, names) in [("users", &subjects.users), ("groups", &subjects.groups)] {
-            for (i, name) in names.iter().enumerate() {
-                if name.trim().is_empty() {
-                    diags.push(
-                        Diagnostic::new(codes::INVALID_ROLE_BINDING, format!("an empty name in `access.{role}.{field}`"))
-                            .at(Label::value(&tenant.file, format!("/spec/access/{role}/{field}/{i}"), "a RoleBinding subject needs a name"))
-                            .note("kube-apiserver: subjects[0].name: Required value", None)
-                            .help("write the user or group name as the cluster's authenticator reports it, or remove the entry"),
-                    );
-                }
-            }
+    for (role, field, i, name) in tenant.tenant.spec.access.named() {
+        if name.trim().is_empty() {
+            diags.push(
+                Diagnostic::new(codes::INVALID_ROLE_BINDING, format!("an empty name in `access.{role}.{field}`"))
+                    .at(Label::value(&tenant.file, format!("/spec/access/{role}/{field}/{i}"), "a RoleBinding subject needs a name"))
+                    .note("kube-apiserver: subjects[0].name: Required value", None)
+                    .help("write the user or group name as the cluster's authenticator reports it, or remove the entry"),
+            );
         }
     }
 }
