@@ -28,7 +28,7 @@ mod network;
 mod pod_security;
 mod quota;
 mod reserved;
-mod sources;
+pub(crate) mod sources;
 mod subjects;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Label};

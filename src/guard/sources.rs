@@ -52,13 +52,13 @@ impl SourcePatterns {
         for (i, app) in tenant.tenant.spec.gitops.apps.iter().enumerate() {
             let url = &app.repo_url;
             let at = format!("/spec/gitops/apps/{i}/repoURL");
-            if url.contains(GLOB_CHARACTERS) {
+            if let Some(why) = not_plain(url) {
                 diags.push(
                     Diagnostic::new(
                         codes::SOURCE_REPO_NOT_ALLOWED,
-                        format!("app `{}` names a repository pattern, not a repository", app.name),
+                        format!("app `{}` names a repository pattern or an indirect path, not a repository", app.name),
                     )
-                    .at(Label::value(&tenant.file, at, "glob characters in a repository URL"))
+                    .at(Label::value(&tenant.file, at, why))
                     .help("write the repository's URL; the platform's `spec.argocd.tenantSourceRepos` decides which are allowed"),
                 );
                 continue;
@@ -86,6 +86,23 @@ impl SourcePatterns {
     }
 }
 
+/// Why a tenant's `repoURL` is not a plain URL, if it is not: glob characters (it would be a
+/// pattern in the AppProject), or a path a git client resolves elsewhere than it reads
+/// (`/../`, `/./`, percent-escapes, backslashes, blanks), which would let
+/// `https://git.example.com/acme/../globex/x.git` match a pattern meant for `acme/*`.
+fn not_plain(url: &str) -> Option<&'static str> {
+    if url.contains(GLOB_CHARACTERS) {
+        return Some("glob characters in a repository URL");
+    }
+    let indirect = url.contains('%')
+        || url.chars().any(|c| c.is_whitespace() || c.is_control())
+        || url
+            .split(['/', ':'])
+            .skip(1)
+            .any(|segment| segment == "." || segment == "..");
+    indirect.then_some("`.`/`..` segments, escapes or blanks would resolve elsewhere")
+}
+
 /// Whether everything up to the end of the host is free of glob characters.
 fn host_is_literal(pattern: &str) -> bool {
     let literal = &pattern[..pattern.find(GLOB_CHARACTERS).unwrap_or(pattern.len())];
@@ -104,7 +121,7 @@ fn host_is_literal(pattern: &str) -> bool {
 }
 
 /// Glob matching as Argo CD does for `sourceRepos`: `*` any run of characters, `?` one.
-fn glob_match(pattern: &str, text: &str) -> bool {
+pub(crate) fn glob_match(pattern: &str, text: &str) -> bool {
     let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
     let (mut pi, mut ti) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
@@ -159,6 +176,23 @@ mod tests {
         ));
         assert!(glob_match("exact", "exact"));
         assert!(!glob_match("exact", "exactly"));
+    }
+
+    #[test]
+    fn indirect_urls_are_not_plain() {
+        assert_eq!(not_plain("https://git.example.com/acme/apps.git"), None);
+        assert_eq!(not_plain("git@git.example.com:team/x.git"), None);
+        assert_eq!(not_plain("https://git.example.com/a.b/c..d.git"), None);
+        for bad in [
+            "https://git.example.com/acme/../globex/x.git",
+            "https://git.example.com/acme/./x.git",
+            "git@git.example.com:../globex/x.git",
+            "https://git.example.com/acme/%2e%2e/globex/x.git",
+            "https://git.example.com/acme/x .git",
+            "https://git.example.com/acme/*",
+        ] {
+            assert!(not_plain(bad).is_some(), "{bad}");
+        }
     }
 
     #[test]

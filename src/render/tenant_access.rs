@@ -122,21 +122,9 @@ mod tests {
     use super::*;
     use std::collections::BTreeSet;
 
-    /// Argo CD's match of a project list's group or kind pattern: Go's `filepath.Match`, of which
-    /// tenantc's patterns use only `*` (any run of characters).
-    fn glob_match(pattern: &str, value: &str) -> bool {
-        match pattern.split_once('*') {
-            None => pattern == value,
-            Some((head, tail)) => {
-                let Some(rest) = value.strip_prefix(head) else {
-                    return false;
-                };
-                (0..=rest.len())
-                    .filter(|&i| rest.is_char_boundary(i))
-                    .any(|i| glob_match(tail, &rest[i..]))
-            }
-        }
-    }
+    // Argo CD's match of a project list's group or kind pattern (`*`: any run of characters)
+    // is the guard's matcher of source patterns.
+    use crate::guard::sources::glob_match;
 
     /// Whether (group, kind) is one of [`GOVERNANCE_KINDS`].
     fn is_governance(group: &str, kind: &str) -> bool {

@@ -38,6 +38,9 @@ spec:
       - name: elsewhere
         repoURL: https://github.com/mallory/manifests.git  # escape: E0708
         environment: prod
+      - name: sideways
+        repoURL: https://git.example.com/mallory/../acme/apps.git  # escape: E0708
+        environment: prod
   network: {podCidr: 10.200.0.0/16, serviceCidr: 10.201.0.0/16}
   overrides:
     podSecurity: privileged  # escape: E0702
