@@ -38,11 +38,14 @@ use std::sync::Arc;
 
 /// Checks every tenant against its tier's guardrails and the platform's names and sources.
 ///
-/// Reports E0701–E0711.
+/// Reports E0701–E0711, and E0213 and E0217 for a tier's own guardrails that cannot be read.
 pub fn guard(resolved: &Resolved, diags: &mut Diagnostics) {
     let platform_file = resolved.platform_file.as_deref().unwrap_or(BUILT_IN);
     let repos = sources::SourcePatterns::new(&resolved.platform, platform_file, diags);
     let names = reserved::ReservedNames::new(resolved, platform_file);
+    for profile in resolved.tiers.values() {
+        check_guardrails(profile, diags);
+    }
     let found: Vec<Diagnostics> = resolved
         .tenants
         .par_iter()
@@ -59,6 +62,33 @@ pub fn guard(resolved: &Resolved, diags: &mut Diagnostics) {
         .collect();
     for local in found {
         diags.extend(local);
+    }
+}
+
+/// The tier's own guardrails are well-formed: ceilings are quantities (E0213), peers are
+/// CIDRs (E0217). A bad one would silently open nothing.
+fn check_guardrails(profile: &Profile, diags: &mut Diagnostics) {
+    let open = &profile.spec.guardrails;
+    for (key, value) in &open.quota {
+        if crate::model::Quantity::parse(&value.0).is_err() {
+            let pointer = format!("/guardrails/quota/{}", crate::validate::spec::escape(key));
+            diags.push(
+                Diagnostic::new(
+                    crate::diagnostics::codes::INVALID_QUANTITY,
+                    format!("`{key}` is not a Kubernetes quantity"),
+                )
+                .at(profile.label(&pointer, "expected a quantity such as 500m, 2 or 4Gi")),
+            );
+        }
+    }
+    for (direction, peers) in [
+        ("ingress", &open.network.ingress),
+        ("egress", &open.network.egress),
+    ] {
+        for (i, cidr) in peers.cidrs.iter().enumerate() {
+            let (file, at) = profile.origin(&format!("/guardrails/network/{direction}/cidrs/{i}"));
+            crate::validate::spec::check_cidr(&file, &at, cidr, diags);
+        }
     }
 }
 
